@@ -1,0 +1,70 @@
+# django-orm-analyzer: the two commands a new user runs are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-development
+DEMO_DIR := $(CURDIR)/.demo
+DEMO_DB := $(DEMO_DIR)/demo.sqlite3
+DEMO_BOOKS ?= 60
+PYTEST_ARGS ?=
+
+.PHONY: venv demo test lint format serve bench docs requirements requirements-upgrade clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements/development.txt pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements/development.txt
+	touch $@
+
+venv: $(STAMP)
+
+demo: venv
+	@mkdir -p $(DEMO_DIR)
+	@echo "== 1/4 Example project: migrate and load demo data ($(DEMO_DB))"
+	cd example_project && SQLITE_PATH=$(DEMO_DB) ../$(BIN)/python manage.py migrate --no-input -v 0
+	cd example_project && SQLITE_PATH=$(DEMO_DB) ../$(BIN)/python manage.py seed_demo --books $(DEMO_BOOKS)
+	@echo "== 2/4 Static pass: python -m analyzer example_project"
+	$(BIN)/python -m analyzer example_project --exit-zero
+	@echo "== 3/4 Runtime: the example tests under pytest --detect-nplusone (N+1 sites fail, twins pass)"
+	$(BIN)/pytest example_project -q -p no:cacheprovider --detect-nplusone --nplusone-report $(DEMO_DIR)/runtime.json \
+		| tail -n 40; test $${PIPESTATUS[0]} -le 1
+	@echo "== 4/4 Confirmation: static findings joined with the runtime report"
+	$(BIN)/python -m analyzer example_project --exit-zero --runtime-report $(DEMO_DIR)/runtime.json | tail -n 25
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test: lint
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+serve: venv
+	cd example_project && ../$(BIN)/python manage.py migrate --no-input -v 0
+	cd example_project && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+bench: venv
+	$(BIN)/python benchmarks/runtime_bench.py
+
+docs: venv
+	$(BIN)/python -m analyzer.docs
+
+requirements: $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements/development.txt requirements/development.in
+
+requirements-upgrade: $(BIN)/python
+	$(BIN)/python -m pip install --quiet pip-tools
+	$(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
+		--output-file requirements/development.txt requirements/development.in
+
+clean:
+	rm -rf $(DEMO_DIR) .django-orm-analyzer-cache .pytest_cache .mypy_cache .ruff_cache

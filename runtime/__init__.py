@@ -1,0 +1,1 @@
+"""Runtime N+1 detection for Django: middleware, pytest plugin and report."""
