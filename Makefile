@@ -48,6 +48,7 @@ test: lint
 
 serve: venv
 	cd example_project && ../$(BIN)/python manage.py migrate --no-input -v 0
+	cd example_project && ../$(BIN)/python manage.py seed_demo --books $(DEMO_BOOKS)
 	cd example_project && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 bench: venv
@@ -56,15 +57,17 @@ bench: venv
 docs: venv
 	$(BIN)/python -m analyzer.docs
 
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+
 requirements: $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
-		--output-file requirements/development.txt requirements/development.in
+	$(PIP_COMPILE) --output-file requirements/development.txt requirements/development.in
+	$(PIP_COMPILE) --output-file requirements/django42.txt requirements/django42.in
 
 requirements-upgrade: $(BIN)/python
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --upgrade --strip-extras --no-emit-index-url --no-emit-find-links \
-		--output-file requirements/development.txt requirements/development.in
+	$(PIP_COMPILE) --upgrade --output-file requirements/development.txt requirements/development.in
+	$(PIP_COMPILE) --upgrade --output-file requirements/django42.txt requirements/django42.in
 
 clean:
 	rm -rf $(DEMO_DIR) .django-orm-analyzer-cache .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Customer accounts: profiles attached to the user model."""

@@ -1,0 +1,1 @@
+"""The bookshop's management commands: seed_demo."""
