@@ -1,0 +1,337 @@
+"""Detection scopes: the per-request / per-test state, held in a ContextVar.
+
+A scope is a dataclass stored in a ContextVar, so threads, async views and asyncio tasks each see their own (an
+asyncio task started inside a scope shares it, as the task inherits the context). `setup()` returns the token that
+`teardown()` takes back; the patches of Django's descriptors are installed while at least one scope is open and
+restored when the last one closes. This module imports nothing from Django at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from typing import Any
+
+from runtime.callsite import Location, find_location
+from runtime.config import DetectorConfig
+from runtime.findings import Kind, RuntimeFinding
+
+logger = logging.getLogger("runtime")
+
+_current: ContextVar[Scope | None] = ContextVar("orm_analyzer_scope", default=None)
+_allowed: ContextVar[tuple[str, ...]] = ContextVar("orm_analyzer_allowed", default=())
+
+_TRACKED_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_NUMBER_LITERAL = re.compile(r"(?<![\w\"`])-?\d+(?:\.\d+)?(?![\w\"`])")
+_IN_LIST = re.compile(r"IN \((?:%s, )*%s\)")
+_VALUES_LIST = re.compile(r"(\((?:%s, )*%s\))(?:, \((?:%s, )*%s\))+")
+_TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+[\"`\[]?(\w+)", re.IGNORECASE)
+_shapes: dict[str, str] = {}
+_tables: dict[str, str] = {}
+_sql_models: dict[str, str] = {}
+_SHAPE_CACHE_SIZE = 4096
+
+
+def normalize_sql(sql: str) -> str:
+    """The shape of a statement: literals and parameters become %s, IN and VALUES lists collapse."""
+    shape = _shapes.get(sql)
+    if shape is None:
+        shape = _STRING_LITERAL.sub("%s", sql)
+        shape = _NUMBER_LITERAL.sub("%s", shape)
+        shape = _IN_LIST.sub("IN (...)", shape)
+        shape = _VALUES_LIST.sub(r"\1, ...", shape)
+        if len(_shapes) >= _SHAPE_CACHE_SIZE:
+            _shapes.clear()
+        _shapes[sql] = shape
+    return shape
+
+
+def model_for_sql(sql: str) -> str:
+    """The label of the model whose table the statement reads or writes first, or "" if unknown."""
+    label = _sql_models.get(sql)
+    if label is None:
+        match = _TABLE.search(sql)
+        if not _tables:
+            from django.apps import apps
+
+            _tables.update({model._meta.db_table: model._meta.label for model in apps.get_models()})
+        label = _tables.get(match.group(1), "") if match is not None else ""
+        if len(_sql_models) >= _SHAPE_CACHE_SIZE:
+            _sql_models.clear()
+        _sql_models[sql] = label
+    return label
+
+
+def _params_key(sql: str, params: Any) -> int:
+    # The raw text is part of the key so that literals formatted into the SQL count as different parameters.
+    try:
+        return hash((sql, tuple(params) if isinstance(params, list) else params))
+    except TypeError:
+        return hash((sql, repr(params)))
+
+
+def _repeated_query_fix(sql: str) -> str:
+    verb = sql.lstrip().split(None, 1)[0].upper() if sql.strip() else ""
+    if verb == "INSERT":
+        return "collect the objects and save them with one bulk_create()"
+    if verb == "UPDATE":
+        return "use bulk_update() or one queryset.update() instead of save() per item"
+    if verb == "DELETE":
+        return "delete them in one query: filter(...).delete()"
+    if 'COUNT(*) AS "__count"' in sql or "COUNT(*) AS `__count`" in sql:
+        return "annotate the count on the outer queryset: .annotate(n=Count(...))"
+    if re.search(r"SELECT (?:\(?1\)?|%s) AS [\"`]a[\"`]", sql):
+        return "annotate the outer queryset with Exists(...) instead of exists() per item"
+    return "fetch the rows in one query before the loop (filter(pk__in=...), in_bulk() or prefetch_related)"
+
+
+@dataclass
+class _LazyRecord:
+    model: str
+    field: str
+    location: Location
+    fix: str
+    count: int = 0
+    sql: str = ""
+
+
+@dataclass
+class _QueryRecord:
+    model: str
+    shape: str
+    location: Location
+    fix: str
+    count: int = 0
+    params: set[int] = field(default_factory=set)
+
+
+@dataclass
+class EagerRecord:
+    """One select_related / prefetch_related path of an evaluated queryset, and whether anything read it."""
+
+    model: str
+    path: str
+    method: str
+    location: Location
+    instances: int = 0
+    used: bool = False
+
+
+@dataclass
+class Scope:
+    """The state of one detection scope: counters per call site, eager loads, findings of finished children."""
+
+    config: DetectorConfig
+    origin: str = ""
+    parent: Scope | None = None
+    # Bumped on every request_started, so that a test calling a view for several objects is not an N+1 itself.
+    serial: int = 0
+    lazy: dict[tuple[int, str, str, str, int], _LazyRecord] = field(default_factory=dict)
+    queries: dict[tuple[int, str, str, int, int], _QueryRecord] = field(default_factory=dict)
+    eager: list[EagerRecord] = field(default_factory=list)
+    children: list[RuntimeFinding] = field(default_factory=list)
+    # The lazy load just recorded: its own query, next, is reported as the lazy load and not counted again.
+    pending_lazy: _LazyRecord | None = None
+    _allow_cache: dict[tuple[tuple[str, ...], str], bool] = field(default_factory=dict)
+
+    def is_allowed(self, *candidates: str) -> bool:
+        patterns = self.config.allow + _allowed.get()
+        if not patterns:
+            return False
+        for candidate in candidates:
+            key = (patterns, candidate)
+            allowed = self._allow_cache.get(key)
+            if allowed is None:
+                allowed = any(fnmatchcase(candidate, pattern) for pattern in patterns)
+                self._allow_cache[key] = allowed
+            if allowed:
+                return True
+        return False
+
+    def record_lazy(self, model: str, field_name: str, fix: str) -> None:
+        """Count one lazy load of `model.field_name` on an instance that came from a multi-row queryset."""
+        try:
+            short = model.rsplit(".", 1)[-1]
+            allowed = self.is_allowed(f"{model}.{field_name}", f"{short}.{field_name}")
+            location = find_location(self.config.root, sys._getframe(1))
+            if location is None:
+                return
+            key = (self.serial, model, field_name, location.site.path, location.site.line)
+            record = self.lazy.get(key)
+            if record is None:
+                record = self.lazy[key] = _LazyRecord(model, field_name, location, fix)
+            # An allowed lazy load still keeps its own query out of the repeated-query count.
+            if not allowed:
+                record.count += 1
+            self.pending_lazy = record
+        except Exception:
+            # The detector must never break the code it watches: report its own failure and carry on.
+            log_detector_error("recording a lazy load failed", self.origin)
+
+    def record_query(self, sql: str, params: Any) -> None:
+        """Count one executed statement per shape and call site."""
+        try:
+            lazy = self.pending_lazy
+            if lazy is not None:
+                self.pending_lazy = None
+                if not lazy.sql:
+                    lazy.sql = normalize_sql(sql)
+                return
+            if not sql.lstrip()[:6].upper().startswith(_TRACKED_VERBS):
+                return
+            shape = normalize_sql(sql)
+            model = model_for_sql(sql)
+            if self.is_allowed(model, model.rsplit(".", 1)[-1], shape):
+                return
+            location = find_location(self.config.root, sys._getframe(1))
+            if location is None or location.framework:
+                return
+            key = (self.serial, shape, location.site.path, location.site.line, location.callers)
+            record = self.queries.get(key)
+            if record is None:
+                record = self.queries[key] = _QueryRecord(model, shape, location, _repeated_query_fix(sql))
+            record.count += 1
+            record.params.add(_params_key(sql, params))
+        except Exception:
+            log_detector_error("recording a query failed", self.origin)
+
+    def register_eager(self, model: str, path: str, method: str) -> EagerRecord | None:
+        location = find_location(self.config.root, sys._getframe(1))
+        if location is None or self.is_allowed(f"{model}.{path}", f"{model.rsplit('.', 1)[-1]}.{path}"):
+            return None
+        record = EagerRecord(model, path, method, location)
+        self.eager.append(record)
+        return record
+
+    def findings(self) -> list[RuntimeFinding]:
+        """The N+1s (and unused eager loads) of this scope, over the threshold, merged per call site."""
+        threshold = self.config.threshold
+        merged: dict[tuple[str, str, str, str, int], RuntimeFinding] = {}
+        lazy_lines = {(serial, path, line) for serial, _, _, path, line in self.lazy}
+
+        def add(kind: Kind, model: str, field_name: str, location: Location, count: int, fix: str, sql: str) -> None:
+            site = location.site
+            key = (kind, model, field_name if kind != "repeated_query" else sql, site.path, site.line)
+            existing = merged.get(key)
+            if existing is not None:
+                merged[key] = replace(existing, count=existing.count + count)
+                return
+            merged[key] = RuntimeFinding(
+                kind=kind,
+                model=model,
+                field=field_name,
+                count=count,
+                path=site.path,
+                line=site.line,
+                function=site.function,
+                fix=fix,
+                sql=sql,
+                origin=self.origin,
+                serializer_field=location.serializer_field,
+            )
+
+        for lazy in self.lazy.values():
+            if lazy.count >= threshold and lazy.count:
+                add("lazy_load", lazy.model, lazy.field, lazy.location, lazy.count, lazy.fix, lazy.sql)
+        for (serial, _, path, line, _callers), query in self.queries.items():
+            # A lazy load's own query repeats at the same line; it is already reported as the lazy load.
+            if len(query.params) >= threshold and (serial, path, line) not in lazy_lines:
+                add("repeated_query", query.model, "", query.location, query.count, query.fix, query.shape)
+        for eager in self.eager:
+            if not eager.used and eager.instances:
+                fix = f'{eager.method}("{eager.path}") is never read; remove it'
+                add("unused_eager_load", eager.model, eager.path, eager.location, eager.instances, fix, "")
+        ordered = sorted(merged.values(), key=lambda finding: (finding.path, finding.line, finding.kind))
+        return ordered + self.children
+
+
+def log_detector_error(message: str, origin: str) -> None:
+    """Log a failure inside the detector itself, with the traceback, without raising."""
+    logger.error(
+        "[%(app)s:%(view)s] %(message)s",
+        {"app": "runtime", "view": origin or "-", "message": message},
+        exc_info=True,
+        extra={"app": "runtime", "view": origin or "-"},
+    )
+
+
+def current() -> Scope | None:
+    """The scope active in this context, if any."""
+    return _current.get()
+
+
+def setup(config: DetectorConfig | None = None, origin: str = "") -> Token[Scope | None]:
+    """Open a detection scope in the current context and return the token for `teardown()`."""
+    from runtime import _patches
+
+    parent = _current.get()
+    scope = Scope(config=config or DetectorConfig(), origin=origin, parent=parent)
+    _patches.activate(scope.config.unused_eager)
+    try:
+        _patches.wrap_current_connections()
+    except Exception:
+        _patches.deactivate(scope.config.unused_eager)
+        raise
+    return _current.set(scope)
+
+
+def teardown(token: Token[Scope | None]) -> list[RuntimeFinding]:
+    """Close the scope opened by `setup()`; return its findings (also handed to the enclosing scope, if any)."""
+    from runtime import _patches
+
+    scope = _current.get()
+    _current.reset(token)
+    if scope is None:
+        return []
+    _patches.deactivate(scope.config.unused_eager)
+    found = scope.findings()
+    if scope.parent is not None:
+        scope.parent.children.extend(found)
+    return found
+
+
+@dataclass
+class Detection:
+    """What `detect()` yields; `findings` is filled in when the block exits."""
+
+    findings: list[RuntimeFinding] = field(default_factory=list)
+
+
+@contextmanager
+def detect(
+    *,
+    threshold: int | None = None,
+    allow: tuple[str, ...] | list[str] = (),
+    unused_eager: bool = False,
+    root: str | None = None,
+    origin: str = "",
+) -> Iterator[Detection]:
+    """Detect N+1s in the block: `with runtime.detect() as detection: ...`, then read `detection.findings`."""
+    config = DetectorConfig(allow=tuple(allow), unused_eager=unused_eager)
+    if threshold is not None:
+        config = replace(config, threshold=threshold)
+    if root is not None:
+        config = replace(config, root=root)
+    detection = Detection()
+    token = setup(config, origin)
+    try:
+        yield detection
+    finally:
+        detection.findings = teardown(token)
+
+
+@contextmanager
+def allow_nplusone(*patterns: str) -> Iterator[None]:
+    """Allow N+1s matching the fnmatch patterns ("catalog.Book.author", "catalog.*") in the block; none: all."""
+    token = _allowed.set(_allowed.get() + (patterns or ("*",)))
+    try:
+        yield
+    finally:
+        _allowed.reset(token)
