@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 from accounts.models import Profile
 from catalog.models import Author, Book, Comment, Review, Tag
+from django.contrib.auth.models import User
 from django.db.models import Count, Prefetch
 from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.db.models.query import QuerySet
+from django.test import Client
 from orders.models import Order
 
 from runtime import allow_nplusone, detect
@@ -357,6 +359,37 @@ def test_relations_of_a_single_object_are_quiet(catalogue: Catalogue) -> None:
         assert book.author.bio.text
         assert list(book.tags.all())
         assert book.publisher.name
+    assert detection.findings == []
+
+
+def _title_of(pk: int) -> str:
+    return Book.objects.get(pk=pk).title  # title-helper-query
+
+
+def test_one_helper_called_from_different_lines_is_quiet(catalogue: Catalogue) -> None:
+    # The same query shape from one helper, called once from each of two places, is not a loop.
+    first, second = catalogue.books[0].pk, catalogue.books[1].pk
+    with detect(root=str(ROOT)) as detection:
+        assert _title_of(first)
+        assert _title_of(second)
+    assert detection.findings == []
+
+
+def test_one_helper_called_per_item_from_one_line_is_a_repeated_query(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT)) as detection:
+        titles = [_title_of(book.pk) for book in catalogue.books]
+    assert len(titles) == 3
+    assert [(f.kind, f.line, f.function, f.count) for f in detection.findings] == [
+        ("repeated_query", line_of(THIS, "title-helper-query"), "_title_of", 3)
+    ]
+
+
+def test_django_session_and_login_queries_are_quiet(catalogue: Catalogue, client: Client) -> None:
+    # force_login checks for a free session key and cycles it: Django's own repeated queries, not the user's.
+    user = User.objects.create_user("reader", password="not-used-here")
+    with detect(root=str(ROOT)) as detection:
+        client.force_login(user)
+        client.force_login(user)
     assert detection.findings == []
 
 
