@@ -53,6 +53,9 @@ class FieldInfo:
     field_class: str | None = None  # "CharField", "ForeignKey", ...
     unique: bool = False
     blank: bool = False
+    # For a reverse accessor: the name of the forward field on ``target`` that points back ("author" for
+    # author.books), so fixes such as Exists(Book.objects.filter(author=OuterRef("pk"))) can be written.
+    remote_field: str | None = None
 
     @property
     def is_relation(self) -> bool:
@@ -95,6 +98,10 @@ class ModelInfo:
     # function, so the flow can follow `book.display_title` into the property's body.
     properties: dict[str, str] = field(default_factory=dict)
     methods: dict[str, str] = field(default_factory=dict)
+    # Manager attribute -> qualnames of the project's manager and queryset classes behind it (nearest first),
+    # so the flow can follow custom get_queryset() and queryset methods.
+    manager_classes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    parents: tuple[str, ...] = ()  # labels of concrete parent models (multi-table inheritance or proxy)
 
     def field(self, name: str) -> FieldInfo | None:
         return self.fields.get(name)

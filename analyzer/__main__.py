@@ -1,0 +1,7 @@
+"""``python -m analyzer``: the same command line as the ``django-orm-analyzer`` console script."""
+
+from __future__ import annotations
+
+from analyzer.cli import main
+
+raise SystemExit(main())

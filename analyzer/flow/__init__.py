@@ -1,0 +1,1 @@
+"""The flow analysis: evaluates functions abstractly to querysets, model instances and per-row events."""

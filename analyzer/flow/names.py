@@ -1,0 +1,205 @@
+"""Name resolution across the project's modules without astroid inference.
+
+Each module gets an import table (local name -> dotted qualified name). Names are resolved through it and through
+re-exports in the project's own modules; names that lead outside the project (``django.db.models.Model``) stay
+dotted strings and are recognised by name, so Django's installed source is never parsed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from astroid import nodes
+
+_MAX_HOPS = 8
+
+
+@dataclass
+class ModuleNames:
+    """What a module defines and imports at top level."""
+
+    modname: str
+    imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
+    definitions: dict[str, nodes.NodeNG] = field(default_factory=dict)  # ClassDef, FunctionDef, Assign value
+    star_imports: list[str] = field(default_factory=list)
+
+
+def _top_level_statements(body: list[nodes.NodeNG]) -> list[nodes.NodeNG]:
+    """Top-level statements, including those guarded by ``if`` / ``try`` (TYPE_CHECKING, optional imports)."""
+    found: list[nodes.NodeNG] = []
+    for statement in body:
+        found.append(statement)
+        if isinstance(statement, nodes.If):
+            found.extend(_top_level_statements(statement.body))
+            found.extend(_top_level_statements(statement.orelse))
+        elif isinstance(statement, nodes.Try):
+            found.extend(_top_level_statements(statement.body))
+            for handler in statement.handlers:
+                found.extend(_top_level_statements(handler.body))
+            found.extend(_top_level_statements(statement.orelse))
+    return found
+
+
+def absolute_module(module: nodes.Module, modname: str | None, level: int | None) -> str:
+    if not level:
+        return modname or ""
+    package = module.name if module.package else module.name.rpartition(".")[0]
+    parts = package.split(".") if package else []
+    if level > 1:
+        parts = parts[: len(parts) - (level - 1)]
+    base = ".".join(parts)
+    if modname:
+        return f"{base}.{modname}" if base else modname
+    return base
+
+
+def module_names(module: nodes.Module) -> ModuleNames:
+    names = ModuleNames(module.name)
+    for statement in _top_level_statements(module.body):
+        if isinstance(statement, nodes.Import):
+            for name, alias in statement.names:
+                if alias:
+                    names.imports[alias] = name
+                else:
+                    head = name.split(".")[0]
+                    names.imports[head] = head
+        elif isinstance(statement, nodes.ImportFrom):
+            source = absolute_module(module, statement.modname, statement.level)
+            for name, alias in statement.names:
+                if name == "*":
+                    names.star_imports.append(source)
+                else:
+                    names.imports[alias or name] = f"{source}.{name}"
+        elif isinstance(statement, (nodes.ClassDef, nodes.FunctionDef, nodes.AsyncFunctionDef)):
+            names.definitions[statement.name] = statement
+            names.imports.pop(statement.name, None)
+        elif isinstance(statement, (nodes.Assign, nodes.AnnAssign)):
+            targets = statement.targets if isinstance(statement, nodes.Assign) else [statement.target]
+            for target in targets:
+                if isinstance(target, nodes.AssignName) and statement.value is not None:
+                    names.definitions[target.name] = statement.value
+                    names.imports.pop(target.name, None)
+    return names
+
+
+class NameResolver:
+    """Resolves names and dotted expressions to canonical qualified names across the project's modules."""
+
+    def __init__(self, modules: dict[str, nodes.Module]) -> None:
+        self.modules = modules
+        self._names: dict[str, ModuleNames] = {}
+        self._canonical: dict[str, str] = {}
+
+    def names(self, modname: str) -> ModuleNames | None:
+        if modname not in self._names:
+            module = self.modules.get(modname)
+            if module is None:
+                return None
+            self._names[modname] = module_names(module)
+        return self._names[modname]
+
+    def split(self, qualname: str) -> tuple[str, str] | None:
+        """Split "pkg.mod.Name.attr" into the longest project module and the rest."""
+        parts = qualname.split(".")
+        for index in range(len(parts) - 1, 0, -1):
+            head = ".".join(parts[:index])
+            if head in self.modules:
+                return head, ".".join(parts[index:])
+        return None
+
+    def canonical(self, qualname: str) -> str:
+        """Follow re-exports through the project's modules to where a name is defined."""
+        cached = self._canonical.get(qualname)
+        if cached is not None:
+            return cached
+        current = qualname
+        for _ in range(_MAX_HOPS):
+            split = self.split(current)
+            if split is None:
+                break
+            modname, rest = split
+            names = self.names(modname)
+            if names is None:
+                break
+            first, _, tail = rest.partition(".")
+            if first in names.definitions:
+                break
+            target = names.imports.get(first)
+            if target is None:
+                target = self._from_star(names, first)
+            if target is None:
+                break
+            following = f"{target}.{tail}" if tail else target
+            if following == current:
+                break
+            current = following
+        self._canonical[qualname] = current
+        return current
+
+    def _from_star(self, names: ModuleNames, name: str) -> str | None:
+        for source in names.star_imports:
+            source_names = self.names(source)
+            if source_names is not None and (name in source_names.definitions or name in source_names.imports):
+                return f"{source}.{name}"
+        return None
+
+    def resolve_name(self, modname: str, name: str) -> str | None:
+        names = self.names(modname)
+        if names is None:
+            return None
+        if name in names.definitions:
+            return f"{modname}.{name}"
+        target = names.imports.get(name) or self._from_star(names, name)
+        return self.canonical(target) if target else None
+
+    def resolve_expr(self, modname: str, expr: nodes.NodeNG) -> str | None:
+        """The qualified name of a Name or dotted Attribute expression, or None."""
+        if isinstance(expr, nodes.Name):
+            return self.resolve_name(modname, expr.name)
+        if isinstance(expr, nodes.Attribute):
+            base = self.resolve_expr(modname, expr.expr)
+            if base is None:
+                return None
+            return self.canonical(f"{base}.{expr.attrname}")
+        return None
+
+    def definition(self, qualname: str) -> nodes.NodeNG | None:
+        """The ClassDef, FunctionDef or assigned value a canonical qualname points to, or None."""
+        split = self.split(qualname)
+        if split is None:
+            return None
+        modname, rest = split
+        names = self.names(modname)
+        if names is None:
+            return None
+        first, _, tail = rest.partition(".")
+        node = names.definitions.get(first)
+        for part in tail.split(".") if tail else []:
+            if not isinstance(node, nodes.ClassDef):
+                return None
+            node = class_member(node, part)
+        return node
+
+
+def class_member(classdef: nodes.ClassDef, name: str) -> nodes.NodeNG | None:
+    """A function, class or assigned value defined directly in a class body."""
+    for statement in classdef.body:
+        if isinstance(statement, (nodes.FunctionDef, nodes.AsyncFunctionDef, nodes.ClassDef)):
+            if statement.name == name:
+                return statement
+        elif isinstance(statement, nodes.Assign):
+            for target in statement.targets:
+                if isinstance(target, nodes.AssignName) and target.name == name:
+                    return statement.value
+        elif (
+            isinstance(statement, nodes.AnnAssign)
+            and isinstance(statement.target, nodes.AssignName)
+            and statement.target.name == name
+            and statement.value is not None
+        ):
+            return statement.value
+    return None
+
+
+def last_name(qualname: str | None) -> str:
+    return qualname.rpartition(".")[2] if qualname else ""

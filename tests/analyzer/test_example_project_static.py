@@ -1,0 +1,102 @@
+"""The static pass over example_project/ against its README table: every site found at its marker line, every
+fixed twin quiet, and nothing else reported by the flow rules."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from analyzer.config import Config
+from analyzer.engine import analyze
+from analyzer.findings import AnalysisResult
+from analyzer.rules import rule_by_code
+
+REPOSITORY = Path(__file__).resolve().parent.parent.parent
+PROJECT = REPOSITORY / "example_project"
+README = PROJECT / "README.md"
+# The rules of the flow pass; ORM110-ORM112 (templates, serializers, admin) are checked by their own rules.
+FLOW_RULE_CODES = frozenset(
+    {"ORM101", "ORM102", "ORM103", "ORM104", "ORM105", "ORM106", "ORM107"}
+    | {"ORM201", "ORM202", "ORM301", "ORM302", "ORM303", "ORM401", "ORM402"}
+)
+_ROW = re.compile(r"^\|\s*(S\d+)\s*\|\s*`([^`]+)`\s*\|(.*)\|\s*(ORM\d{3})\s*\|")
+
+
+@dataclass(frozen=True)
+class Site:
+    site: str
+    path: str  # relative to the repository root, like the findings
+    code: str
+
+
+def _sites() -> list[Site]:
+    sites: list[Site] = []
+    for line in README.read_text(encoding="utf-8").splitlines():
+        match = _ROW.match(line)
+        if match:
+            site, file, _, code = match.groups()
+            sites.append(Site(site, f"example_project/{file}", code))
+    return sites
+
+
+def _marker_lines(kind: str, site: str) -> list[tuple[str, int]]:
+    pattern = re.compile(rf"(#|\{{#)\s*{kind}: {site}\b")
+    found: list[tuple[str, int]] = []
+    for path in sorted(PROJECT.rglob("*")):
+        if path.suffix not in (".py", ".html") or "migrations" in path.parts:
+            continue
+        for number, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(text):
+                found.append((path.relative_to(REPOSITORY).as_posix(), number))
+    return found
+
+
+@cache
+def _result() -> AnalysisResult:
+    return analyze(
+        [PROJECT], Config(settings="bookshop.settings", select=tuple(sorted(FLOW_RULE_CODES))), cwd=REPOSITORY
+    )
+
+
+SITES = _sites() if README.is_file() else []
+
+
+def test_readme_table_lists_the_sites() -> None:
+    assert [site.site for site in SITES] == [f"S{number:02d}" for number in range(1, 27)]
+
+
+def test_analysis_of_the_example_project_has_no_errors() -> None:
+    assert _result().errors == ()
+
+
+@pytest.mark.parametrize("site", SITES, ids=[site.site for site in SITES])
+def test_site_is_found_at_its_marker_line(site: Site) -> None:
+    if site.code not in FLOW_RULE_CODES:
+        if rule_by_code(site.code) is None:
+            pytest.skip(f"{site.code} (templates, serializers, admin) has no rule yet")
+        pytest.skip(f"{site.code} is not a flow rule; its own tests check this site")
+    (marker,) = [marker for marker in _marker_lines("site", site.site) if marker[0] == site.path]
+    at_marker = [finding for finding in _result().findings if (finding.path, finding.line) == marker]
+    assert [finding.code for finding in at_marker] == [site.code]
+
+
+@pytest.mark.parametrize("site", SITES, ids=[site.site for site in SITES])
+def test_fixed_twin_is_quiet(site: Site) -> None:
+    twins = _marker_lines("twin", site.site)
+    assert twins, f"no twin marker for {site.site}"
+    reported = [(finding.code, finding.path, finding.line) for finding in _result().findings]
+    assert [entry for entry in reported if (entry[1], entry[2]) in twins] == []
+
+
+def test_nothing_else_is_reported() -> None:
+    markers = {marker for site in SITES for marker in _marker_lines("site", site.site)}
+    unexpected = [
+        (finding.code, finding.path, finding.line, finding.message)
+        for finding in _result().findings
+        if (finding.path, finding.line) not in markers
+    ]
+    assert unexpected == []
