@@ -18,9 +18,10 @@ from analyzer.rules import rule_by_code
 REPOSITORY = Path(__file__).resolve().parent.parent.parent
 PROJECT = REPOSITORY / "example_project"
 README = PROJECT / "README.md"
-# The rules of the flow pass; ORM110-ORM112 (templates, serializers, admin) are checked by their own rules.
+# The rules of the flow pass, and those that follow querysets into templates, serializers and the admin.
 FLOW_RULE_CODES = frozenset(
     {"ORM101", "ORM102", "ORM103", "ORM104", "ORM105", "ORM106", "ORM107"}
+    | {"ORM110", "ORM111", "ORM112"}
     | {"ORM201", "ORM202", "ORM301", "ORM302", "ORM303", "ORM401", "ORM402"}
 )
 _ROW = re.compile(r"^\|\s*(S\d+)\s*\|\s*`([^`]+)`\s*\|(.*)\|\s*(ORM\d{3})\s*\|")

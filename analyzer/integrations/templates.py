@@ -1,0 +1,574 @@
+"""Django templates, read statically: finding them, resolving ``extends``/``block``/``include``, and running them.
+
+A template is tokenized with Django's own lexer (no engine, no settings, no tag libraries: unknown tags and filters
+are simply not followed) and translated into a small Python module whose statements mirror what rendering does:
+``{% for b in books %}`` becomes a ``for`` loop, ``{{ b.author }}`` becomes ``str(b.author)``, ``{% with %}`` an
+assignment, and each lookup step that yields a method is called, as the template engine does. The flow evaluator
+then runs that module with the view's context, so select_related/prefetch_related/only on the view's queryset,
+properties and ``__str__`` count exactly as they do in Python code. Every generated line maps back to the template
+file and line it came from.
+"""
+
+from __future__ import annotations
+
+import keyword
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import astroid
+from astroid import nodes
+from django.template.base import DebugLexer, TokenType
+from django.template.exceptions import TemplateSyntaxError
+
+from analyzer.context import ProjectContext
+from analyzer.flow.evaluator import FlowProject
+from analyzer.flow.events import EventKind, FlowEvent
+from analyzer.flow.values import UNKNOWN, DictOf, Value
+from analyzer.integrations.frames import ContextDict, DjangoFrame, call_as_engine
+
+logger = logging.getLogger(__name__)
+
+MAX_INCLUDE_DEPTH = 6
+RELATION_EVENTS = frozenset(
+    {
+        EventKind.RELATED_ACCESS,
+        EventKind.RELATED_MANAGER,
+        EventKind.GENERIC_RELATION,
+        EventKind.PREFETCH_BYPASS,
+        EventKind.DEFERRED_FIELD,
+        EventKind.PROPERTY,
+        EventKind.RELATED_AGGREGATE,
+    }
+)
+# Filters whose output is the value rendered as text (so a model instance's __str__ runs).
+_DISPLAY_FILTERS = frozenset(
+    {
+        "default",
+        "default_if_none",
+        "escape",
+        "force_escape",
+        "safe",
+        "upper",
+        "lower",
+        "title",
+        "capfirst",
+        "truncatechars",
+        "truncatewords",
+        "linebreaks",
+        "linebreaksbr",
+        "striptags",
+        "urlize",
+        "center",
+        "ljust",
+        "rjust",
+        "slugify",
+    }
+)
+_ELEMENT_FILTERS = frozenset({"first", "last", "random"})
+_LENGTH_FILTERS = frozenset({"length", "length_is"})
+_IF_OPERATORS = frozenset({"and", "or", "not", "in", "is", "==", "!=", "<", ">", "<=", ">="})
+# Names the generated code calls; template variables with these names are renamed.
+_RESERVED = frozenset({"str", "len", "next", "iter"})
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_UNKNOWN_NAME = "__unknown__"
+
+
+# -- finding templates -----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TemplateFile:
+    """A template file found in a template folder, with the name views use to load it."""
+
+    name: str
+    path: Path
+    display_path: str
+
+
+class TemplateIndex:
+    """Template folders in Django's search order: the settings' DIRS, then each app's ``templates/`` folder."""
+
+    def __init__(self, roots: Iterable[Path], display_path: Callable[[Path], str]) -> None:
+        self.roots = list(dict.fromkeys(root.resolve() for root in roots if root.is_dir()))
+        self.display_path = display_path
+        self.cache: dict[str, TemplateFile | None] = {}
+
+    def find(self, name: str) -> TemplateFile | None:
+        if name not in self.cache:
+            self.cache[name] = self._find(name)
+        return self.cache[name]
+
+    def _find(self, name: str) -> TemplateFile | None:
+        if not name or name.startswith("/") or ".." in Path(name).parts:
+            return None
+        for root in self.roots:
+            candidate = root / name
+            if candidate.is_file():
+                return TemplateFile(name, candidate, self.display_path(candidate))
+        return None
+
+    def find_first(self, names: Iterable[str]) -> TemplateFile | None:
+        return next((found for found in map(self.find, names) if found is not None), None)
+
+
+def template_roots(project: ProjectContext) -> list[Path]:
+    """Template folders: TEMPLATES DIRS, then the ``templates/`` folder of each package in the analysed tree,
+    installed apps first and in INSTALLED_APPS order (Django's app directories loader)."""
+    packages: dict[str, Path] = {}
+    for source in project.files:
+        if source.path.name == "__init__.py":
+            packages[source.modname] = source.path.parent
+    installed: list[Path] = []
+    for app in project.settings.installed_apps:
+        module = max((name for name in packages if app == name or app.startswith(f"{name}.")), key=len, default=None)
+        if module is not None:
+            installed.append(packages[module])
+    others = sorted(path for path in packages.values() if path not in installed)
+    folders = [*project.settings.template_dirs]
+    if project.settings.app_dirs or not project.settings.installed_apps:
+        folders += [package / "templates" for package in [*installed, *others]]
+    return folders
+
+
+def template_index(project: ProjectContext) -> TemplateIndex:
+    return project.shared(
+        "integrations.template_index", lambda: TemplateIndex(template_roots(project), project.display_path)
+    )
+
+
+# -- tokens ----------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Token:
+    """A lexer token with where it came from: a template file, or a string literal in Python code."""
+
+    kind: TokenType
+    contents: str
+    template: str  # the template's name ("catalog/book_list.html")
+    path: str  # display path of the file that holds the text
+    line: int
+    column: int  # 1-based column of the token's first character
+
+    def bits(self) -> list[str]:
+        try:
+            return list(_split_contents(self.contents))
+        except ValueError:
+            return self.contents.split()
+
+
+def _split_contents(contents: str) -> list[str]:
+    from django.template.base import Token as DjangoToken
+
+    return DjangoToken(TokenType.BLOCK, contents).split_contents()
+
+
+def tokenize(text: str, template: str, path: str, line_offset: int = 0, column_offset: int = 0) -> list[Token]:
+    """Django's lexer over ``text``; lines and columns are shifted for templates embedded in Python strings."""
+    try:
+        raw = DebugLexer(text).tokenize()
+    except TemplateSyntaxError as error:
+        logger.error("[%(path)s] %(message)s", {"path": path, "message": f"cannot tokenize template: {error}"})
+        return []
+    tokens: list[Token] = []
+    for token in raw:
+        start = token.position[0] if token.position else 0
+        line = text.count("\n", 0, start) + 1
+        column = start - (text.rfind("\n", 0, start) + 1) + 1
+        if line == 1:
+            column += column_offset
+        tokens.append(Token(token.token_type, token.contents, template, path, line + line_offset, column))
+    return tokens
+
+
+class TemplateLoader:
+    """Reads templates once and resolves ``{% extends %}`` into one token stream with the children's blocks."""
+
+    def __init__(self, index: TemplateIndex) -> None:
+        self.index = index
+        self.token_cache: dict[Path, list[Token]] = {}
+
+    def tokens_of(self, template: TemplateFile) -> list[Token]:
+        if template.path not in self.token_cache:
+            try:
+                text = template.path.read_text(encoding="utf-8", errors="replace")
+            except OSError as error:
+                logger.error(
+                    "[%(path)s] %(message)s", {"path": template.display_path, "message": f"cannot read: {error}"}
+                )
+                text = ""
+            self.token_cache[template.path] = tokenize(text, template.name, template.display_path)
+        return self.token_cache[template.path]
+
+    def effective_tokens(self, tokens: list[Token], seen: tuple[str, ...] = ()) -> list[Token]:
+        """The tokens Django renders: the root parent's, with every block replaced by the most derived one."""
+        parent_name = _extends_name(tokens)
+        if parent_name is None or parent_name in seen or len(seen) > MAX_INCLUDE_DEPTH:
+            return tokens
+        parent = self.index.find(parent_name)
+        if parent is None:
+            return tokens
+        result = self.effective_tokens(self.tokens_of(parent), (*seen, parent_name))
+        for name, content in _blocks(tokens).items():
+            result = _replace_block(result, name, content)
+        return result
+
+
+def _extends_name(tokens: list[Token]) -> str | None:
+    for token in tokens:
+        if token.kind is TokenType.BLOCK:
+            bits = token.bits()
+            if bits and bits[0] == "extends" and len(bits) == 2:
+                return _literal(bits[1])
+            if bits and bits[0] not in ("load", "comment"):
+                return None
+    return None
+
+
+def _literal(bit: str) -> str | None:
+    if len(bit) >= 2 and bit[0] == bit[-1] and bit[0] in "\"'":
+        return bit[1:-1]
+    return None
+
+
+def _block_name(token: Token) -> str | None:
+    if token.kind is not TokenType.BLOCK:
+        return None
+    bits = token.bits()
+    return bits[1] if len(bits) >= 2 and bits[0] == "block" else None
+
+
+def _is_endblock(token: Token) -> bool:
+    return token.kind is TokenType.BLOCK and token.contents.split()[:1] == ["endblock"]
+
+
+def _block_end(tokens: list[Token], start: int) -> int:
+    """The index of the ``endblock`` that closes the block opened at ``start`` (or len(tokens))."""
+    depth = 0
+    for index in range(start, len(tokens)):
+        if _block_name(tokens[index]) is not None:
+            depth += 1
+        elif _is_endblock(tokens[index]):
+            depth -= 1
+            if depth == 0:
+                return index
+    return len(tokens)
+
+
+def _blocks(tokens: list[Token]) -> dict[str, list[Token]]:
+    """Every block a template defines (nested ones too), by name, with its content."""
+    found: dict[str, list[Token]] = {}
+    for index, token in enumerate(tokens):
+        name = _block_name(token)
+        if name is not None and name not in found:
+            found[name] = tokens[index + 1 : _block_end(tokens, index)]
+    return found
+
+
+def _replace_block(tokens: list[Token], name: str, content: list[Token]) -> list[Token]:
+    for index, token in enumerate(tokens):
+        if _block_name(token) == name:
+            end = _block_end(tokens, index)
+            return [*tokens[: index + 1], *content, *tokens[end:]]
+    return tokens
+
+
+# -- expressions ---------------------------------------------------------------------------------------------
+def safe_name(name: str) -> str:
+    return f"{name}_" if keyword.iskeyword(name) or name in _RESERVED or name == _UNKNOWN_NAME else name
+
+
+def variable_code(variable: str) -> str | None:
+    """A template variable (``book.tags.0.name``) as Python (``book.tags[0].name``); None for literals."""
+    variable = variable.strip()
+    if not variable or variable[0] in "\"'-+0123456789" or variable.startswith("_("):
+        return None
+    parts = variable.split(".")
+    head = parts[0]
+    if not _IDENTIFIER.match(head) or head in ("True", "False", "None"):
+        return None
+    code = safe_name(head)
+    for part in parts[1:]:
+        if part.isdigit():
+            code += f"[{part}]"
+        elif _IDENTIFIER.match(part) and not keyword.iskeyword(part) and not part.startswith("_"):
+            code += f".{part}"
+        else:
+            break
+    return code
+
+
+def split_filters(expression: str) -> tuple[str, list[tuple[str, str | None]]]:
+    """``a.b|default:x|length`` -> ("a.b", [("default", "x"), ("length", None)]), respecting quotes."""
+    pieces: list[str] = []
+    current: list[str] = []
+    quote: str | None = None
+    for char in expression:
+        if quote:
+            current.append(char)
+            if char == quote:
+                quote = None
+        elif char in "\"'":
+            quote = char
+            current.append(char)
+        elif char == "|":
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    pieces.append("".join(current))
+    filters: list[tuple[str, str | None]] = []
+    for piece in pieces[1:]:
+        name, separator, argument = piece.partition(":")
+        filters.append((name.strip(), argument.strip() if separator else None))
+    return pieces[0].strip(), filters
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A filter expression translated: ``code`` reads the value, ``arguments`` are the filters' variables."""
+
+    code: str | None
+    rendered: str | None  # the statement that renders it ({{ }}), or None when it is not a variable
+    arguments: tuple[str, ...]
+    text: str
+
+
+def expression(text: str) -> Expression:
+    variable, filters = split_filters(text)
+    code = variable_code(variable)
+    arguments = tuple(filter(None, (variable_code(argument) for _, argument in filters if argument)))
+    if code is None:
+        return Expression(None, None, arguments, variable)
+    value = code
+    displayed = True
+    for name, _ in filters:
+        if name in _LENGTH_FILTERS:
+            value, displayed = f"len({value})", False
+        elif name in _ELEMENT_FILTERS:
+            value = f"next(iter({value}))"
+        elif name not in _DISPLAY_FILTERS:
+            displayed = False
+    return Expression(value, f"str({value})" if displayed else value, arguments, variable)
+
+
+# -- translation ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Location:
+    """Where a generated line came from."""
+
+    template: str
+    path: str
+    line: int
+    column: int
+    text: str  # the template expression (or the loop's iterable)
+
+
+@dataclass
+class Translation:
+    """A template as Python source, with a template location for every generated line (1-based)."""
+
+    lines: list[str] = field(default_factory=list)
+    locations: list[Location | None] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+    def emit(self, indent: int, code: str, location: Location | None) -> None:
+        self.lines.append("    " * indent + code)
+        self.locations.append(location)
+
+    def location(self, line: int) -> Location | None:
+        return self.locations[line - 1] if 1 <= line <= len(self.locations) else None
+
+    @property
+    def source(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+
+class Translator:
+    """Turns a token stream into a ``Translation``; includes are inlined (up to MAX_INCLUDE_DEPTH)."""
+
+    def __init__(self, loader: TemplateLoader) -> None:
+        self.loader = loader
+        self.result = Translation()
+        self.indent = 0
+        self.loop_depths: list[int] = []
+
+    def translate(self, tokens: list[Token], includes: tuple[str, ...] = ()) -> Translation:
+        skip_until: str | None = None
+        for token in tokens:
+            if skip_until is not None:
+                if token.kind is TokenType.BLOCK and token.contents.strip() == skip_until:
+                    skip_until = None
+                continue
+            if token.kind is TokenType.VAR:
+                self.variable(token)
+            elif token.kind is TokenType.BLOCK:
+                bits = token.bits()
+                if not bits:
+                    continue
+                if bits[0] in ("comment", "verbatim"):
+                    skip_until = f"end{bits[0]}"
+                    continue
+                self.tag(token, bits, includes)
+        return self.result
+
+    def location(self, token: Token, text: str) -> Location:
+        offset = token.contents.find(text)
+        column = token.column + 3 + max(offset, 0) if token.kind in (TokenType.VAR, TokenType.BLOCK) else token.column
+        return Location(token.template, token.path, token.line, column, text)
+
+    def statement(self, token: Token, code: str, text: str) -> None:
+        self.remember_names(code)
+        self.result.emit(self.indent, code, self.location(token, text))
+
+    def remember_names(self, code: str) -> None:
+        for match in re.finditer(r"(?<![.\w])([A-Za-z_][A-Za-z0-9_]*)", code):
+            if match.group(1) not in _RESERVED:
+                self.result.names.add(match.group(1))
+
+    def read(self, token: Token, text: str, *, rendered: bool = False) -> str | None:
+        """Emit the reads of one filter expression; returns the code of its value."""
+        parsed = expression(text)
+        for argument in parsed.arguments:
+            self.statement(token, argument, argument)
+        if parsed.code is not None:
+            self.statement(token, parsed.rendered if rendered and parsed.rendered else parsed.code, parsed.text)
+        return parsed.code
+
+    def variable(self, token: Token) -> None:
+        self.read(token, token.contents, rendered=True)
+
+    def tag(self, token: Token, bits: list[str], includes: tuple[str, ...]) -> None:
+        name = bits[0]
+        if name == "for":
+            self.open_for(token, bits)
+        elif name == "empty":
+            self.close_for(token)
+        elif name == "endfor":
+            if self.loop_depths and self.loop_depths[-1] == self.indent:
+                self.close_for(token)
+            if self.loop_depths:
+                self.loop_depths.pop()
+        elif name in ("if", "elif"):
+            for bit in bits[1:]:
+                if bit not in _IF_OPERATORS:
+                    self.read(token, bit)
+        elif name == "with" or name in ("blocktrans", "blocktranslate"):
+            self.assignments(token, bits[1:])
+        elif name == "include":
+            self.include(token, bits, includes)
+        elif name in ("url", "querystring", "widthratio"):
+            arguments = bits[2:] if name == "url" else bits[1:]
+            if "as" in arguments:
+                arguments = arguments[: arguments.index("as")]
+            for argument in arguments:
+                self.read(token, argument.partition("=")[2] if "=" in argument.split("|")[0] else argument)
+        elif name in ("firstof", "cycle"):
+            arguments = bits[1:]
+            if "as" in arguments:
+                arguments = arguments[: arguments.index("as")]
+            for argument in arguments:
+                self.read(token, argument, rendered=True)
+
+    def open_for(self, token: Token, bits: list[str]) -> None:
+        if "in" not in bits:
+            return
+        position = bits.index("in")
+        targets = [safe_name(target.strip()) for target in " ".join(bits[1:position]).split(",") if target.strip()]
+        if not targets or not all(_IDENTIFIER.match(target) for target in targets) or position + 1 >= len(bits):
+            return
+        iterable_text = bits[position + 1]
+        parsed = expression(iterable_text)
+        for argument in parsed.arguments:
+            self.statement(token, argument, argument)
+        iterable = parsed.code or _UNKNOWN_NAME
+        self.remember_names(iterable)
+        self.result.emit(self.indent, f"for {', '.join(targets)} in {iterable}:", self.location(token, parsed.text))
+        self.indent += 1
+        self.loop_depths.append(self.indent)
+        self.result.emit(self.indent, "pass", None)
+
+    def close_for(self, token: Token) -> None:
+        if self.loop_depths and self.loop_depths[-1] == self.indent:
+            self.indent -= 1
+            self.loop_depths[-1] = -1  # closed by {% empty %}: {% endfor %} only pops it
+
+    def assignments(self, token: Token, bits: list[str]) -> None:
+        if len(bits) >= 3 and bits[1] == "as":
+            bits = [f"{bits[2]}={bits[0]}"]
+        for bit in bits:
+            target, separator, value = bit.partition("=")
+            if not separator or not _IDENTIFIER.match(target):
+                continue
+            code = self.read(token, value)
+            self.statement(token, f"{safe_name(target)} = {code or _UNKNOWN_NAME}", value)
+
+    def include(self, token: Token, bits: list[str], includes: tuple[str, ...]) -> None:
+        name = _literal(bits[1]) if len(bits) > 1 else None
+        if "with" in bits:
+            rest = [bit for bit in bits[bits.index("with") + 1 :] if bit != "only"]
+            self.assignments(token, rest)
+        if name is None or name in includes or len(includes) >= MAX_INCLUDE_DEPTH:
+            return
+        included = self.loader.index.find(name)
+        if included is None:
+            return
+        tokens = self.loader.effective_tokens(self.loader.tokens_of(included), (name,))
+        self.translate(tokens, (*includes, name))
+
+
+def translate(loader: TemplateLoader, tokens: list[Token]) -> Translation:
+    translation = Translator(loader).translate(loader.effective_tokens(tokens))
+    if not translation.lines:
+        translation.emit(0, "pass", None)
+    return translation
+
+
+# -- running ---------------------------------------------------------------------------------------------------
+class TemplateFrame(DjangoFrame):
+    """Runs a translated template: lookups call what they find callable and read dict keys, like the engine."""
+
+    def attribute(self, base: Value, name: str, node: nodes.NodeNG) -> Value:
+        if isinstance(base, ContextDict):
+            found = base.get(name)
+            return found if found is not None else UNKNOWN
+        if isinstance(base, DictOf) and name not in ("items", "keys", "values"):
+            return base.value
+        value = super().attribute(base, name, node)
+        if node.root() is self.scope.root():
+            return call_as_engine(self, value, node)
+        return value
+
+
+@dataclass(frozen=True)
+class TemplateRead:
+    """A relation read per row while rendering: the flow event and where it is in the template."""
+
+    event: FlowEvent
+    location: Location
+    loop: Location | None
+
+
+def run_template(
+    flow: FlowProject, translation: Translation, context: dict[str, Value], path: Path, modname: str
+) -> list[TemplateRead]:
+    """Run a translated template with the context's values and return the per-row relation reads."""
+    module = astroid.parse(translation.source, module_name=modname, path=str(path), apply_transforms=False)
+    env: dict[str, Value] = dict.fromkeys(translation.names, UNKNOWN)
+    env[_UNKNOWN_NAME] = UNKNOWN
+    env.update({safe_name(name): value for name, value in context.items()})
+    frame = TemplateFrame(flow, module, modname, env, (), 0, ())
+    try:
+        frame.run_block(module.body)
+    except RecursionError:
+        logger.error("[%(path)s] %(message)s", {"path": str(path), "message": "template flow too deep"})
+        return []
+    reads: list[TemplateRead] = []
+    for event in frame.events:
+        if event.kind not in RELATION_EVENTS or event.node.root() is not module:
+            continue
+        location = translation.location(event.node.lineno or 0)
+        if location is None:
+            continue
+        loop = translation.location(event.loop.lineno or 0) if event.loop is not None else None
+        reads.append(TemplateRead(event, location, loop))
+    return reads

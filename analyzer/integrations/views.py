@@ -1,0 +1,316 @@
+"""Views and the templates they render: which template, with which context values.
+
+Function views (and any project function) are found by their ``render()``, ``TemplateResponse(...)``,
+``render_to_string(...)``, ``get_template(...).render(...)`` or ``Template("...").render(...)`` calls and run with the
+flow, so a context value is the queryset the view (or a selector in another module) built. Class-based views are
+read the way Django runs them: ListView/DetailView/TemplateView subclasses (bases resolved through imports) get
+their queryset from ``queryset``, ``model`` or ``get_queryset()``, the context Django builds (``object_list``,
+``<model>_list``, ``context_object_name``, ``page_obj``, ``object``, ``<model>``) plus ``get_context_data()``
+additions, and ``template_name`` or Django's default ``<app_label>/<model>_list.html`` / ``_detail.html``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from astroid import nodes
+
+from analyzer.context import ProjectContext
+from analyzer.flow.evaluator import FlowProject, flow_for, short_text
+from analyzer.flow.names import last_name
+from analyzer.flow.values import Instance, ModelClass, ObjectOf, Origin, QuerySet, RowRef, Value
+from analyzer.integrations.frames import ContextDict, DjangoFrame, PageOf, PaginatorOf, run_method
+from analyzer.integrations.templates import (
+    TemplateLoader,
+    TemplateRead,
+    Translation,
+    run_template,
+    template_index,
+    tokenize,
+    translate,
+)
+from analyzer.queryset import QuerySetState
+
+logger = logging.getLogger(__name__)
+
+# Names a render call is spelled with; a cheap filter before a function is run with the flow.
+_RENDER_NAMES = frozenset(
+    {
+        "render",
+        "render_to_response",
+        "TemplateResponse",
+        "SimpleTemplateResponse",
+        "render_to_string",
+        "get_template",
+        "select_template",
+        "Template",
+    }
+)
+_LIST_VIEWS = frozenset({"ListView", "BaseListView", "MultipleObjectMixin", "MultipleObjectTemplateResponseMixin"})
+_DETAIL_VIEWS = frozenset(
+    {
+        "DetailView",
+        "BaseDetailView",
+        "SingleObjectMixin",
+        "SingleObjectTemplateResponseMixin",
+        "UpdateView",
+        "DeleteView",
+        "BaseUpdateView",
+        "BaseDeleteView",
+    }
+)
+_TEMPLATE_VIEWS = frozenset({"TemplateView", "TemplateResponseMixin"})
+
+
+@dataclass(frozen=True)
+class ViewRender:
+    """A template rendered by a view, with the context the flow sees."""
+
+    view: str  # "catalog.views.book_list"
+    path: str  # display path of the view's file
+    line: int  # the render call, or the class for a class-based view
+    template_names: tuple[str, ...]
+    context: ContextDict
+    inline: nodes.Const | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class RenderedRead:
+    """A per-row relation read in a template, and the view that rendered it."""
+
+    read: TemplateRead
+    render: ViewRender
+
+
+def _calls_render(function: nodes.FunctionDef) -> bool:
+    for call in function.nodes_of_class(nodes.Call):
+        func = call.func
+        name = func.name if isinstance(func, nodes.Name) else getattr(func, "attrname", "")
+        if name in _RENDER_NAMES and call.scope() is function:
+            return True
+    return False
+
+
+def _qualified_function_name(function: nodes.FunctionDef) -> str:
+    parent = function.parent
+    owner = f"{parent.name}." if isinstance(parent, nodes.ClassDef) else ""
+    return f"{function.root().name}.{owner}{function.name}"
+
+
+def function_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[ViewRender]:
+    renders: list[ViewRender] = []
+    for function in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        if not _calls_render(function):
+            continue
+        try:
+            frame = run_method(flow, function, flow.default_bindings(function, module.name))
+        except RecursionError:
+            logger.error(
+                "[%(path)s:%(view)s] %(message)s", {"path": path, "view": function.name, "message": "too deep"}
+            )
+            continue
+        for render in frame.renders:
+            if render.context is None or (not render.template_names and render.inline is None):
+                continue
+            renders.append(
+                ViewRender(
+                    _qualified_function_name(function),
+                    path,
+                    render.node.lineno or function.lineno or 1,
+                    render.template_names,
+                    render.context,
+                    render.inline,
+                )
+            )
+    return renders
+
+
+# -- class-based views -------------------------------------------------------------------------------------------
+def _const_string(value: nodes.NodeNG | None) -> str | None:
+    return value.value if isinstance(value, nodes.Const) and isinstance(value.value, str) else None
+
+
+def class_queryset(
+    flow: FlowProject, frame: DjangoFrame, classdef: nodes.ClassDef, self_value: Value
+) -> QuerySet | None:
+    """A generic view's rows: ``get_queryset()`` if the project overrides it, else ``queryset``, else ``model``'s
+    default manager (what Django's and DRF's ``get_queryset()`` do)."""
+    base: QuerySet | None = None
+    found = frame.class_attribute(classdef, "queryset")
+    if found is not None and isinstance(found[0], QuerySet):
+        base = replace(found[0], is_manager=False)
+    if base is None:
+        model = frame.class_attribute(classdef, "model")
+        if model is not None and isinstance(model[0], ModelClass):
+            node = model[1]
+            origin = Origin(flow.path_of(node), node.lineno or 0, f"{short_text(node)}.objects.all()", node)
+            base = QuerySet(model[0].model, QuerySetState(model[0].model), origin)
+    method = frame.class_method(classdef, "get_queryset")
+    if method is None:
+        return base
+    super_values: dict[str, Value] = {"get_queryset": base} if base is not None else {}
+    result = run_method(flow, method, {"self": self_value}, super_values=super_values).returns
+    return replace(result, is_manager=False) if isinstance(result, QuerySet) else None
+
+
+class ClassView:
+    """One class-based view, read the way Django runs it."""
+
+    def __init__(self, flow: FlowProject, classdef: nodes.ClassDef, path: str) -> None:
+        self.flow = flow
+        self.classdef = classdef
+        self.path = path
+        self.frame = DjangoFrame(flow, classdef.root(), classdef.root().name, {}, (), 0, ())
+        self.bases = {last_name(name) for name in self.frame.base_qualnames(classdef) if name.startswith("django.")}
+        self.name = f"{classdef.root().name}.{classdef.name}"
+        self.self_value = ObjectOf(self.name)
+
+    @property
+    def kind(self) -> str | None:
+        if self.bases & _LIST_VIEWS:
+            return "list"
+        if self.bases & _DETAIL_VIEWS:
+            return "detail"
+        if self.bases & _TEMPLATE_VIEWS:
+            return "template"
+        return None
+
+    def attribute_node(self, name: str) -> nodes.NodeNG | None:
+        found = self.frame.class_attribute(self.classdef, name)
+        return found[1] if found is not None else None
+
+    def queryset(self) -> QuerySet | None:
+        return class_queryset(self.flow, self.frame, self.classdef, self.self_value)
+
+    def context(self, queryset: QuerySet | None) -> tuple[ContextDict, dict[str, Value]]:
+        """Django's own context for this view, and the ``self`` attributes it sets before get_context_data()."""
+        items: dict[str, Value] = {"view": self.self_value}
+        self_values: dict[str, Value] = {}
+        object_name = _const_string(self.attribute_node("context_object_name"))
+        info = self.flow.graph.get(queryset.model) if queryset is not None else None
+        if self.kind == "list" and queryset is not None:
+            items.update({"object_list": queryset, "page_obj": PageOf(queryset), "paginator": PaginatorOf(queryset)})
+            if info is not None:
+                items[f"{info.name.lower()}_list"] = queryset
+            if object_name:
+                items[object_name] = queryset
+            self_values["object_list"] = queryset
+        elif self.kind == "detail" and queryset is not None:
+            instance = Instance(queryset.model, row=RowRef(queryset.state, queryset.origin), prefix=queryset.prefix)
+            items["object"] = instance
+            if info is not None:
+                items[info.name.lower()] = instance
+            if object_name:
+                items[object_name] = instance
+            self_values["object"] = instance
+        return ContextDict(tuple(items.items())), self_values
+
+    def template_names(self, queryset: QuerySet | None) -> tuple[str, ...]:
+        names: list[str] = []
+        explicit = _const_string(self.attribute_node("template_name"))
+        if explicit:
+            names.append(explicit)
+        method = self.frame.class_method(self.classdef, "get_template_names")
+        if method is not None:
+            for returned in method.nodes_of_class(nodes.Return):
+                for constant in returned.nodes_of_class(nodes.Const):
+                    if isinstance(constant.value, str) and constant.value.endswith((".html", ".txt", ".xml")):
+                        names.append(constant.value)
+        info = self.flow.graph.get(queryset.model) if queryset is not None else None
+        if info is not None and self.kind in ("list", "detail"):
+            suffix = _const_string(self.attribute_node("template_name_suffix"))
+            suffix = suffix or ("_list" if self.kind == "list" else "_detail")
+            names.append(f"{info.app_label}/{info.name.lower()}{suffix}.html")
+        return tuple(dict.fromkeys(names))
+
+    def render(self) -> ViewRender | None:
+        if self.kind is None:
+            return None
+        queryset = self.queryset() if self.kind in ("list", "detail") else None
+        names = self.template_names(queryset)
+        if not names:
+            return None
+        context, self_values = self.context(queryset)
+        method = self.frame.class_method(self.classdef, "get_context_data")
+        if method is not None:
+            frame = run_method(
+                self.flow,
+                method,
+                {"self": self.self_value},
+                super_values={"get_context_data": context},
+                self_values=self_values,
+            )
+            if isinstance(frame.returns, ContextDict):
+                context = frame.returns
+        return ViewRender(self.name, self.path, self.classdef.lineno or 1, names, context)
+
+
+def class_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[ViewRender]:
+    renders: list[ViewRender] = []
+    for classdef in module.nodes_of_class(nodes.ClassDef):
+        if not classdef.bases:
+            continue
+        try:
+            render = ClassView(flow, classdef, path).render()
+        except RecursionError:
+            logger.error(
+                "[%(path)s:%(view)s] %(message)s", {"path": path, "view": classdef.name, "message": "too deep"}
+            )
+            continue
+        if render is not None:
+            renders.append(render)
+    return renders
+
+
+def project_renders(project: ProjectContext) -> list[ViewRender]:
+    """Every template render the flow can see in the project, in file order."""
+
+    def compute() -> list[ViewRender]:
+        flow = flow_for(project)
+        renders: list[ViewRender] = []
+        for source in project.files:
+            module = project.modules.get(source.modname)
+            if module is None or module.file != str(source.path):
+                continue
+            renders += function_renders(flow, module, source.display_path)
+            renders += class_renders(flow, module, source.display_path)
+        return renders
+
+    return project.shared("integrations.renders", compute)
+
+
+def rendered_reads(project: ProjectContext) -> list[RenderedRead]:
+    """The per-row relation reads of every rendered template, with the view that rendered it."""
+
+    def compute() -> list[RenderedRead]:
+        flow = flow_for(project)
+        loader = TemplateLoader(template_index(project))
+        translations: dict[object, tuple[Translation, Path]] = {}
+        found: list[RenderedRead] = []
+        for number, render in enumerate(project_renders(project)):
+            if render.inline is not None:
+                key: object = id(render.inline)
+                if key not in translations:
+                    tokens = tokenize(
+                        str(render.inline.value),
+                        "<inline template>",
+                        render.path,
+                        line_offset=(render.inline.lineno or 1) - 1,
+                        column_offset=(render.inline.col_offset or 0) + 1,
+                    )
+                    translations[key] = (translate(loader, tokens), Path(render.inline.root().file or render.path))
+            else:
+                template = loader.index.find_first(render.template_names)
+                if template is None:
+                    continue
+                key = template.path
+                if key not in translations:
+                    translations[key] = (translate(loader, loader.tokens_of(template)), template.path)
+            translation, path = translations[key]
+            reads = run_template(flow, translation, render.context.as_dict(), path, f"__template_{number}__")
+            found += [RenderedRead(read, render) for read in reads]
+        return found
+
+    return project.shared("integrations.rendered_reads", compute)
