@@ -29,10 +29,10 @@ demo: venv
 	@echo "== 2/4 Static pass: python -m analyzer example_project"
 	$(BIN)/python -m analyzer example_project --exit-zero
 	@echo "== 3/4 Runtime: the example tests under pytest --detect-nplusone (N+1 sites fail, twins pass)"
-	$(BIN)/pytest example_project -q -p no:cacheprovider --detect-nplusone --nplusone-report $(DEMO_DIR)/runtime.json \
-		| tail -n 40; test $${PIPESTATUS[0]} -le 1
+	$(BIN)/pytest example_project -q -p no:cacheprovider --tb=no -rN \
+		--detect-nplusone --nplusone-report $(DEMO_DIR)/runtime.json || test $$? -eq 1
 	@echo "== 4/4 Confirmation: static findings joined with the runtime report"
-	$(BIN)/python -m analyzer example_project --exit-zero --runtime-report $(DEMO_DIR)/runtime.json | tail -n 25
+	$(BIN)/python -m analyzer example_project --exit-zero --runtime-report $(DEMO_DIR)/runtime.json
 
 lint: venv
 	$(BIN)/ruff check .

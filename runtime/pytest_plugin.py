@@ -220,3 +220,39 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     if state.report is not None:
         parts.append(f"report {os.path.relpath(state.report, config.invocation_params.dir)}")
     return f"nplusone: {'failing tests on N+1' if state.fail else 'recording only'}, {', '.join(parts)}"
+
+
+def site_summary(findings: list[RuntimeFinding]) -> list[str]:
+    """One line per call site: where, what, how many queries in how many tests, and the fix."""
+    sites: dict[tuple[str, int, str, str], list[RuntimeFinding]] = {}
+    for finding in findings:
+        sites.setdefault((finding.path, finding.line, finding.kind, finding.target), []).append(finding)
+    lines = []
+    for (path, line, kind, target), group in sorted(sites.items()):
+        tests = len({finding.origin for finding in group})
+        queries = max(finding.count for finding in group)
+        what = "repeated query on" if kind == "repeated_query" else kind.replace("_", " ") + " of"
+        lines.append(
+            f"{path}:{line}: {what} {target}, up to {queries} queries, in {tests} test{'s' * (tests != 1)}; "
+            f"{group[0].fix}"
+        )
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    state = config.stash.get(_STATE, None)
+    if state is None or hasattr(config, "workerinput"):
+        return
+    findings = state.findings
+    if state.report is not None:
+        from runtime.report import read_report
+
+        # Under pytest-xdist the controller saw nothing itself: the merged report holds every worker's findings.
+        findings = read_report(state.report)
+    if not findings:
+        terminalreporter.write_line("nplusone: no N+1 queries detected")
+        return
+    lines = site_summary(findings)
+    terminalreporter.section(f"N+1 queries: {len(lines)} call site{'s' * (len(lines) != 1)}")
+    for line in lines:
+        terminalreporter.write_line(line)

@@ -127,3 +127,32 @@ def test_xdist_workers_merge_into_one_report(project: pytest.Pytester) -> None:
         ("tinyshop.Book", "author", 3)
     }
     assert not list(project.path.glob(".report.json.*.tmp"))
+    # The controller's summary reads the merged report, so it lists every worker's call sites.
+    result.stdout.fnmatch_lines(
+        [
+            "*= N+1 queries: 5 call sites =*",
+            *(
+                f"test_more.py:{line}: lazy load of tinyshop.Book.author, up to 3 queries, in 1 test; "
+                'add .select_related("author")'
+                for line in (5, 8, 11, 14)
+            ),
+            f"test_shop.py:{TEST_LINE}: lazy load of tinyshop.Book.author, up to 3 queries, in 1 test; "
+            'add .select_related("author")',
+        ]
+    )
+
+
+def test_summary_lists_each_call_site_once(project: pytest.Pytester) -> None:
+    result = run(project, "--detect-nplusone")
+    result.stdout.fnmatch_lines(
+        [
+            "*= N+1 queries: 1 call site =*",
+            f"test_shop.py:{TEST_LINE}: lazy load of tinyshop.Book.author, up to 3 queries, in 1 test; "
+            'add .select_related("author")',
+        ]
+    )
+
+
+def test_summary_says_so_when_nothing_was_detected(project: pytest.Pytester) -> None:
+    result = run(project, "--detect-nplusone", "-k", "not n_plus_one")
+    assert "nplusone: no N+1 queries detected" in result.stdout.lines
