@@ -18,6 +18,7 @@ from astroid import nodes
 
 from analyzer.findings import RelatedLocation
 from analyzer.flow.events import EventKind, FlowEvent
+from analyzer.flow.existence import existence_test
 from analyzer.flow.names import NameResolver, class_member, last_name
 from analyzer.flow.values import (
     NOTHING,
@@ -660,11 +661,38 @@ class Frame:
             return plain
         if relation.target is None:
             return plain
+        if relation.kind in (FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE) and _reads_key_only(node):
+            # obj.author.id: ORM407 (use obj.author_id) rather than ORM101; the key needs no query at all.
+            if row is None or not row.state.is_eager(path):
+                self.related_id(node, instance, relation)
+            return plain
         if row is None:
             return Instance(relation.target, born_in=instance.born_in)
         if per_row and not row.state.is_eager(path):
             self.emit(EventKind.RELATED_ACCESS, node, instance, relation, path)
         return Instance(relation.target, row=row, prefix=path, born_in=instance.born_in)
+
+    def related_id(self, node: nodes.NodeNG, instance: Instance, relation: FieldInfo) -> None:
+        key = node.parent
+        row = instance.row
+        per_row = row is not None and self.is_per_row(instance)
+        self.events.append(
+            FlowEvent(
+                kind=EventKind.RELATED_ID,
+                node=key,
+                path=self.path,
+                line=key.lineno or 0,
+                text=expression_text(key),
+                loop=row.loop if row is not None and per_row else None,
+                loop_line=loop_line(row.loop) if row is not None and per_row else None,
+                model=relation.model,
+                field=relation.name,
+                target=relation.target,
+                origin=row.origin if row is not None else None,
+                method=key.attrname,
+                detail=expression_text(node.expr) if isinstance(node, nodes.Attribute) else "",
+            )
+        )
 
     def instance_other_attribute(self, instance: Instance, name: str, node: nodes.NodeNG, plain: Value) -> Value:
         info = self.graph.get(instance.model)
@@ -1100,6 +1128,14 @@ class Frame:
                 related=queryset.related if keeps_cache else None,
             )
         text = f"{short_text(node.func)}(...)" if node.args or node.keywords else short_text(node)
+        plain_count = name == "count" and not node.args and not node.keywords
+        if (
+            plain_count
+            and queryset.related is None
+            and not queryset.from_related
+            and isinstance(node.func, nodes.Attribute)
+        ):
+            self.existence(queryset, node, node.func.expr, "count")
         if kind is MethodKind.WRITE:
             self.queryset_write(queryset, name, arguments + list(keywords.values()), node, text)
             return UNKNOWN
@@ -1290,6 +1326,8 @@ class Frame:
             return
         if not self.rows_unused(node.args[0]):
             return
+        if self.existence(queryset, node, node.args[0], "len"):
+            return  # ORM403's, with the better fix (exists() rather than count())
         self.events.append(
             FlowEvent(
                 kind=EventKind.LEN_QUERYSET,
@@ -1301,6 +1339,26 @@ class Frame:
                 origin=queryset.origin,
             )
         )
+
+    def existence(self, queryset: QuerySet, node: nodes.Call, counted: nodes.NodeNG, method: str) -> bool:
+        """Record ``qs.count() > 0`` / ``if len(qs):``: a count used only to learn whether there is a row."""
+        test = existence_test(node)
+        if test is None:
+            return False
+        self.events.append(
+            FlowEvent(
+                kind=EventKind.COUNT_FOR_EXISTENCE,
+                node=test.node,
+                path=self.path,
+                line=test.node.lineno or 0,
+                text=expression_text(counted),
+                model=queryset.model,
+                origin=queryset.origin,
+                method=method,
+                detail="positive" if test.positive else "negative",
+            )
+        )
+        return True
 
     def truthiness(self, queryset: QuerySet, node: nodes.NodeNG, tested: nodes.NodeNG) -> None:
         if queryset.related is not None or (queryset.from_related and self.loops):
@@ -1413,6 +1471,8 @@ class Frame:
             not in (
                 EventKind.LEN_QUERYSET,
                 EventKind.QUERYSET_TRUTHINESS,
+                EventKind.COUNT_FOR_EXISTENCE,
+                EventKind.RELATED_ID,
             )
         ):
             where = RelatedLocation(event.path, event.line, f"{event.text} here")
@@ -1516,6 +1576,17 @@ def _only_counts_or_tests(name: nodes.Name) -> bool:
     if isinstance(parent, nodes.BoolOp) and isinstance(parent.parent, (nodes.If, nodes.While)):
         return True
     return isinstance(parent, nodes.Attribute) and parent.attrname in _NON_EVALUATING_RECEIVER_METHODS
+
+
+def _reads_key_only(node: nodes.NodeNG) -> bool:
+    """``node`` (``obj.author``) is only read for its primary key: ``obj.author.id`` or ``obj.author.pk``."""
+    parent = node.parent
+    return (
+        isinstance(node, nodes.Attribute)
+        and isinstance(parent, nodes.Attribute)
+        and parent.expr is node
+        and parent.attrname in ("id", "pk")
+    )
 
 
 def retag_none(value: Value) -> Value:

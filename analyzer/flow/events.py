@@ -25,6 +25,8 @@ class EventKind(StrEnum):
     DELETE_IN_LOOP = "delete_in_loop"
     LEN_QUERYSET = "len_queryset"
     QUERYSET_TRUTHINESS = "queryset_truthiness"
+    COUNT_FOR_EXISTENCE = "count_for_existence"  # count()/len() of a queryset used only to test for a row
+    RELATED_ID = "related_id"  # obj.fk.id / obj.fk.pk: the related row loaded only for the key obj.fk_id holds
 
 
 @dataclass(frozen=True)
