@@ -79,10 +79,10 @@ def check(context: FileContext) -> Iterator[Finding]:
         if str_method is None:
             continue
         self_name = _self_name(str_method)
-        reported: set[str] = set()
+        reads: dict[str, nodes.Attribute] = {}
         for attribute in str_method.nodes_of_class(nodes.Attribute):
             expr = attribute.expr
-            if not isinstance(expr, nodes.Name) or expr.name != self_name or attribute.attrname in reported:
+            if not isinstance(expr, nodes.Name) or expr.name != self_name or attribute.attrname in reads:
                 continue
             field = model.fields.get(attribute.attrname)
             if field is None or field.kind not in SINGLE_RELATIONS:
@@ -90,18 +90,23 @@ def check(context: FileContext) -> Iterator[Finding]:
             key_read = isinstance(attribute.parent, nodes.Attribute) and attribute.parent.attrname in ("id", "pk")
             if key_read and field.kind in (FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE):
                 continue  # self.author.id: ORM407 reports it, with the fix self.author_id
-            reported.add(attribute.attrname)
-            target = graph.get(field.target) if field.target else None
-            target_name = target.name if target else "related object"
-            message = (
-                f"{model.name}.__str__ reads self.{field.name}, one {target_name} query for every {model.name} shown "
-                f'unless each queryset uses select_related("{field.name}"); show own fields only'
-            )
-            fix = Fix(message=f"drop self.{field.name} from __str__", path=context.path, line=attribute.lineno or 1)
-            related = (RelatedLocation(context.path, str_method.lineno or 1, f"{model.name}.__str__ defined here"),)
-            yield context.finding(
-                RULE, attribute, message, model=model.label, field=field.name, fix=fix, related=related
-            )
+            reads[attribute.attrname] = attribute
+        if not reads:
+            continue
+        # One finding per __str__, at its first relation read: the fix is one select_related() for all of them.
+        first = min(reads.values(), key=lambda node: (node.lineno or 0, node.col_offset or 0))
+        names = list(reads)
+        targets = [graph.get(model.fields[name].target or "") for name in names]
+        queries = ", ".join(f"one {target.name if target else 'related object'} query" for target in targets)
+        read_text = " and ".join(f"self.{name}" for name in names)
+        paths = ", ".join(f'"{name}"' for name in names)
+        message = (
+            f"{model.name}.__str__ reads {read_text}: {queries} for every {model.name} shown "
+            f"unless each queryset uses select_related({paths}); show own fields only"
+        )
+        fix = Fix(message=f"drop {read_text} from __str__", path=context.path, line=first.lineno or 1)
+        related = (RelatedLocation(context.path, str_method.lineno or 1, f"{model.name}.__str__ defined here"),)
+        yield context.finding(RULE, first, message, model=model.label, field=names[0], fix=fix, related=related)
 
 
 RULE = Rule(

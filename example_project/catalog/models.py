@@ -111,4 +111,4 @@ class Review(TimeStampedModel):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.reviewer.username} on {self.book.title}"
+        return f"{self.reviewer.username} on {self.book.title}"  # finding: M01

@@ -1,5 +1,5 @@
-"""The static pass over example_project/ against its README table: every site found at its marker line, every
-fixed twin quiet, and nothing else reported by the flow rules."""
+"""The static pass over example_project/ against its README tables: every site found at its marker line, every
+fixed twin quiet, the listed model-design findings at theirs, and nothing else reported by any default rule."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ FLOW_RULE_CODES = frozenset(
     | {"ORM201", "ORM202", "ORM301", "ORM302", "ORM303", "ORM401", "ORM402"}
 )
 _ROW = re.compile(r"^\|\s*(S\d+)\s*\|\s*`([^`]+)`\s*\|(.*)\|\s*(ORM\d{3})\s*\|")
+_OTHER_ROW = re.compile(r"^\|\s*(M\d+)\s*\|\s*`([^`]+)`\s*\|.*\|\s*(ORM\d{3})\s*\|[^|]*\|$")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,11 @@ def _sites() -> list[Site]:
     return sites
 
 
+def _other_findings() -> list[Site]:
+    rows = [_OTHER_ROW.match(line) for line in README.read_text(encoding="utf-8").splitlines()]
+    return [Site(row[1], f"example_project/{row[2]}", row[3]) for row in rows if row]
+
+
 def _marker_lines(kind: str, site: str) -> list[tuple[str, int]]:
     pattern = re.compile(rf"(#|\{{#)\s*{kind}: {site}\b")
     found: list[tuple[str, int]] = []
@@ -58,12 +64,11 @@ def _marker_lines(kind: str, site: str) -> list[tuple[str, int]]:
 
 @cache
 def _result() -> AnalysisResult:
-    return analyze(
-        [PROJECT], Config(settings="bookshop.settings", select=tuple(sorted(FLOW_RULE_CODES))), cwd=REPOSITORY
-    )
+    return analyze([PROJECT], Config(settings="bookshop.settings"), cwd=REPOSITORY)
 
 
 SITES = _sites() if README.is_file() else []
+OTHER_FINDINGS = _other_findings() if README.is_file() else []
 
 
 def test_readme_table_lists_the_sites() -> None:
@@ -93,8 +98,23 @@ def test_fixed_twin_is_quiet(site: Site) -> None:
     assert [entry for entry in reported if (entry[1], entry[2]) in twins] == []
 
 
+def test_other_findings_table_lists_the_model_design_finding() -> None:
+    assert [(finding.site, finding.path, finding.code) for finding in OTHER_FINDINGS] == [
+        ("M01", "example_project/catalog/models.py", "ORM504")
+    ]
+
+
+@pytest.mark.parametrize("listed", OTHER_FINDINGS, ids=[listed.site for listed in OTHER_FINDINGS])
+def test_other_finding_is_reported_at_its_marker_line(listed: Site) -> None:
+    (marker,) = _marker_lines("finding", listed.site)
+    assert marker[0] == listed.path
+    at_marker = [finding.code for finding in _result().findings if (finding.path, finding.line) == marker]
+    assert at_marker == [listed.code]
+
+
 def test_nothing_else_is_reported() -> None:
     markers = {marker for site in SITES for marker in _marker_lines("site", site.site)}
+    markers |= {marker for listed in OTHER_FINDINGS for marker in _marker_lines("finding", listed.site)}
     unexpected = [
         (finding.code, finding.path, finding.line, finding.message)
         for finding in _result().findings
