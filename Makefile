@@ -53,6 +53,7 @@ serve: venv
 
 bench: venv
 	$(BIN)/python benchmarks/runtime_bench.py
+	$(BIN)/python benchmarks/static_bench.py
 
 docs: venv
 	$(BIN)/python -m analyzer.docs

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from analyzer.cli import main
+from analyzer.cli import entry_point
 
-raise SystemExit(main())
+entry_point()

@@ -8,19 +8,22 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from analyzer import rules as rule_registry
 from analyzer.baseline import write_baseline
+from analyzer.cache import CACHE_DIR_NAME
 from analyzer.config import OUTPUT_FORMATS, Config, find_config_file, load_config_file, parse_codes
 from analyzer.docs import default_label, rule_page
 from analyzer.engine import analyze
 from analyzer.errors import AnalyzerError, UsageError
 from analyzer.findings import AnalysisResult
+from analyzer.progress import for_terminal
 from analyzer.report import render, summary
 from analyzer.report.text import confirmation_summary
 from analyzer.suppressions import SourceLines
@@ -64,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even when there are findings")
     parser.add_argument("--jobs", type=_positive_int, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument(
+        "--no-cache",
+        action="store_false",
+        dest="cache",
+        default=None,
+        help=f"neither read nor write the result cache ({CACHE_DIR_NAME}/ under the project root)",
+    )
+    parser.add_argument(
         "--max-file-size", type=_positive_int, metavar="BYTES", help="skip larger files (default: 2 MB)"
     )
     parser.add_argument("--list-rules", action="store_true", help="list every rule and exit")
@@ -89,6 +99,7 @@ def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
         "runtime_report": options.runtime_report,
         "exit_zero": options.exit_zero,
         "jobs": options.jobs,
+        "cache": options.cache,
         "max_file_size": options.max_file_size,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
@@ -129,7 +140,8 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
     if options.write_baseline:
         # The baseline records every current finding, so an older baseline must not filter them.
         config = replace(config, baseline=None)
-    result = analyze(options.paths, config, cwd=cwd)
+    cache_dir = (config.root or cwd) / CACHE_DIR_NAME if config.cache else None
+    result = analyze(options.paths, config, cwd=cwd, cache_dir=cache_dir, progress=for_terminal(sys.stderr))
     if options.write_baseline:
         count = write_baseline(cwd / options.write_baseline, result.findings, SourceLines(cwd))
         print(f"wrote {count} findings to {options.write_baseline}", file=sys.stderr)
@@ -159,3 +171,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnalyzerError as error:
         print(f"{PROGRAM}: error: {error}", file=sys.stderr)
         return 2
+
+
+def entry_point() -> NoReturn:
+    """Run ``main`` as a program and leave without tearing the interpreter down.
+
+    After a large run the heap holds many astroid trees; freeing them one by one at exit takes seconds and
+    changes nothing, so the output is flushed and the process ends at once. Only the command line does this;
+    ``main`` and ``analyze`` return normally for callers in the same process.
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)

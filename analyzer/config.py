@@ -2,8 +2,8 @@
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
 ``format``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus ``exclude``,
-``per-file-ignores`` and ``settings``. Paths and glob patterns in the file are relative to the file's folder.
-Command-line flags replace the file's values.
+``per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is ``--no-cache``). Paths and glob patterns
+in the file are relative to the file's folder. Command-line flags replace the file's values.
 """
 
 from __future__ import annotations
@@ -173,10 +173,10 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
                 raise ConfigError(f"{source}: settings must be a dotted module name, got {value!r}")
             options["settings"] = value
-        elif key == "exit-zero":
+        elif key in ("exit-zero", "cache"):
             if not isinstance(value, bool):
-                raise ConfigError(f"{source}: exit-zero must be true or false, got {value!r}")
-            options["exit_zero"] = value
+                raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
+            options[key.replace("-", "_")] = value
         elif key in ("jobs", "max-file-size"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{source}: {key} must be a positive integer, got {value!r}")

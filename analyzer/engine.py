@@ -1,35 +1,44 @@
-"""The analysis pipeline: find files, read the settings, parse with astroid, build the project model, run the
-rules, then drop suppressed and baselined findings and join a runtime report.
+"""The analysis pipeline: find files, read the settings, pick the files that can matter, parse those with astroid,
+build the project model, run the rules, then drop suppressed and baselined findings and join a runtime report.
 
 Nothing that one file does can stop the run: unreadable, undecodable, oversized or unparsable files and a rule
 that crashes on a file become entries in ``AnalysisResult.errors`` and the other files are still analysed.
+
+Speed: a cheap text pass (``analyzer.prefilter``) skips files that cannot matter; trees are built syntax-only
+(the analysis resolves names itself and never asks astroid to infer, so astroid's transforms and its inference of
+``self.x = ...`` assignments, which import Django's own source, are skipped); the cyclic garbage collector is off
+while the run builds its long-lived trees; rules run in forked worker processes that share the parsed trees; and
+with a cache folder, results are reused per run and per file (``analyzer.cache``).
 """
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import multiprocessing
 import os
 import time
 import tokenize
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import astroid
-from astroid import context as astroid_context
 from astroid import nodes
-from astroid.inference_tip import clear_inference_tip_cache
 
 from analyzer import rules as rule_registry
 from analyzer.baseline import Baseline
+from analyzer.cache import ResultCache, analyzer_fingerprint, combine, digest, results_from_json, results_to_json
 from analyzer.config import Config, select_rules, validate_selectors
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
 from analyzer.findings import AnalysisResult, FileError, Finding
 from analyzer.modelgraph import ModelGraph
+from analyzer.prefilter import FileFacts, ImportGraph, scan
+from analyzer.progress import Progress
 from analyzer.rules import Rule
 from analyzer.settings_reader import read_settings
 from analyzer.suppressions import PerFileIgnores, SourceLines, apply_suppressions
@@ -39,6 +48,8 @@ logger = logging.getLogger(__name__)
 # Below this many files, starting worker processes costs more than it saves.
 PARALLEL_MIN_FILES = 48
 PROJECT_ERROR_PATH = "."
+# Template files are hashed for the cache key: ORM110 reads them from these suffixes.
+TEMPLATE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xml", ".jinja", ".jinja2", ".j2"})
 
 
 def enabled_rules(config: Config) -> list[Rule]:
@@ -52,8 +63,8 @@ def enabled_rules(config: Config) -> list[Rule]:
     return select_rules(config, registered)
 
 
-def read_source(source: SourceFile, max_file_size: int) -> str | FileError:
-    """The decoded text of a file, or the reason it cannot be analysed."""
+def read_bytes(source: SourceFile, max_file_size: int) -> bytes | FileError:
+    """The raw content of a file, or the reason it cannot be read."""
     try:
         size = source.path.stat().st_size
         if size > max_file_size:
@@ -61,11 +72,15 @@ def read_source(source: SourceFile, max_file_size: int) -> str | FileError:
                 source.display_path,
                 f"skipped: file is {size / 1_048_576:.1f} MB, over the {max_file_size / 1_048_576:.1f} MB limit",
             )
-        data = source.path.read_bytes()
+        return source.path.read_bytes()
     except PermissionError:
         return FileError(source.display_path, "cannot read file: permission denied")
     except OSError as error:
         return FileError(source.display_path, f"cannot read file: {error.strerror or error}")
+
+
+def decode_source(source: SourceFile, data: bytes) -> str | FileError:
+    """The decoded text of a file's content, or the reason it cannot be analysed."""
     if b"\0" in data:
         return FileError(source.display_path, "cannot parse file: it contains NUL bytes")
     try:
@@ -85,37 +100,77 @@ def read_source(source: SourceFile, max_file_size: int) -> str | FileError:
         return FileError(source.display_path, f"cannot decode file: unknown encoding {encoding}")
 
 
+def read_source(source: SourceFile, max_file_size: int) -> str | FileError:
+    """The decoded text of a file, or the reason it cannot be analysed."""
+    data = read_bytes(source, max_file_size)
+    return data if isinstance(data, FileError) else decode_source(source, data)
+
+
+def _syntax_error(source: SourceFile, cause: BaseException) -> FileError:
+    if isinstance(cause, SyntaxError) and cause.lineno:
+        return FileError(source.display_path, f"syntax error at line {cause.lineno}: {cause.msg}")
+    return FileError(source.display_path, f"syntax error: {cause}")
+
+
 def parse_source(builder: astroid.builder.AstroidBuilder, source: SourceFile, text: str) -> nodes.Module | FileError:
+    """A syntax-only astroid tree: the rebuilder's output without astroid's post-build steps.
+
+    Those steps (transforms, ``self.x = ...`` inference, star-import locals) infer through imports and so parse
+    Django's own source; the analysis never asks astroid to infer, so they would cost most of the run for nothing.
+    """
     try:
-        return builder.string_build(text, source.modname, str(source.path))
+        module, _ = builder._data_build(text, source.modname, str(source.path))
     except astroid.AstroidSyntaxError as error:
-        cause = error.error
-        if isinstance(cause, SyntaxError) and cause.lineno:
-            return FileError(source.display_path, f"syntax error at line {cause.lineno}: {cause.msg}")
-        return FileError(source.display_path, f"syntax error: {cause}")
+        return _syntax_error(source, error.error)
     except astroid.AstroidBuildingError as error:
         return FileError(source.display_path, f"cannot parse file: {error}")
     except RecursionError:
         return FileError(source.display_path, "cannot parse file: it is nested too deeply")
+    module.file_bytes = text.encode("utf-8", "surrogatepass")
+    module.file_encoding = "utf-8"
+    parsed: nodes.Module = module
+    return parsed
 
 
-# Names of the modules this process built from analysed files. Library modules (Django, the standard library)
-# stay in astroid's cache between runs and groups: parsing Django again costs seconds per run.
-_PROJECT_MODULES: set[str] = set()
+def check_syntax(source: SourceFile, text: str) -> FileError | None:
+    """The error astroid would report for a file the prefilter skips, so skipping never hides a broken file."""
+    try:
+        # astroid's own parse step, so the message is the one a parsed file would get.
+        astroid.builder._parse_string(text, type_comments=True, modname=source.modname)
+    except (SyntaxError, ValueError, TypeError, MemoryError) as error:
+        return _syntax_error(source, error)
+    except RecursionError:
+        return FileError(source.display_path, "cannot parse file: it is nested too deeply")
+    return None
 
 
-def _forget_project_modules(names: Sequence[str]) -> None:
-    """Drop earlier project modules and any module named like one about to be built from astroid's cache.
+@dataclass
+class SourceText:
+    """A discovered file as read once per run: its text (None when it cannot be read) and its content hash."""
 
-    The cache holds modules by name, so a previous group (or run) must not answer imports for this one; cached
-    inference results may point into the dropped modules, so they go too.
-    """
-    for name in _PROJECT_MODULES | set(names):
-        astroid.MANAGER.astroid_cache.pop(name, None)
-    _PROJECT_MODULES.clear()
-    _PROJECT_MODULES.update(names)
-    clear_inference_tip_cache()
-    astroid_context._invalidate_cache()
+    source: SourceFile
+    text: str | None
+    error: FileError | None
+    digest: str  # of the raw bytes; empty when the file cannot be read
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.source.display_path}:{self.source.modname}:{self.digest or self.error}"
+
+
+def read_sources(sources: Sequence[SourceFile], max_file_size: int) -> list[SourceText]:
+    texts: list[SourceText] = []
+    for source in sources:
+        data = read_bytes(source, max_file_size)
+        if isinstance(data, FileError):
+            texts.append(SourceText(source, None, data, ""))
+            continue
+        text = decode_source(source, data)
+        if isinstance(text, FileError):
+            texts.append(SourceText(source, None, text, digest(data)))
+        else:
+            texts.append(SourceText(source, text, None, digest(data)))
+    return texts
 
 
 @dataclass
@@ -131,42 +186,60 @@ class _Group:
     project: ProjectContext
     contexts: list[FileContext]
     errors: list[FileError]
+    facts: dict[str, FileFacts] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)  # modname -> SourceText.fingerprint
 
 
-def build_group(sources: Sequence[SourceFile], settings: SettingsInfo, cwd: Path, config: Config) -> _Group:
+def _prefilter_applies(rules: Sequence[Rule]) -> bool:
+    # The prefilter's seed words describe the shipped rules' entry points; a rule from elsewhere may look at
+    # anything, so it gets every file.
+    return all(rule.check.__module__.startswith(f"{rule_registry.__name__}.") for rule in rules)
+
+
+def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, *, prefilter: bool) -> _Group:
+    """Parse the files of one group that can matter (all of them without the prefilter) and build its model."""
     from analyzer.graph_builder import build_model_graph
 
-    _forget_project_modules([source.modname for source in sources])
-    builder = astroid.builder.AstroidBuilder(astroid.MANAGER)
+    errors = [text.error for text in texts if text.error is not None]
+    readable = [text for text in texts if text.text is not None]
+    facts = {
+        text.source.modname: scan(text.text, text.source.modname, is_package=text.source.path.name == "__init__.py")
+        for text in readable
+        if text.text is not None
+    }
+    wanted = ImportGraph(facts).relevant() if prefilter else set(facts)
+    builder = astroid.builder.AstroidBuilder(astroid.MANAGER, apply_transforms=False)
     modules: dict[str, nodes.Module] = {}
-    texts: dict[str, str] = {}
-    errors: list[FileError] = []
-    for source in sources:
-        text = read_source(source, config.max_file_size)
-        if isinstance(text, FileError):
-            errors.append(text)
+    lines: dict[str, list[str]] = {}
+    for item in readable:
+        assert item.text is not None
+        source = item.source
+        if source.modname not in wanted:
+            skipped_error = check_syntax(source, item.text)
+            if skipped_error is not None:
+                errors.append(skipped_error)
             continue
-        module = parse_source(builder, source, text)
+        module = parse_source(builder, source, item.text)
         if isinstance(module, FileError):
             errors.append(module)
             continue
         modules[source.modname] = module
-        texts[source.modname] = text
+        lines[source.modname] = item.text.splitlines()
     try:
         graph = build_model_graph(modules, settings)
     except Exception as error:  # a bug in the graph builder must not lose the run
-        logger.debug("model graph failed", exc_info=True, extra={"files": len(sources)})
+        logger.debug("model graph failed", exc_info=True, extra={"files": len(texts)})
         errors.append(FileError(PROJECT_ERROR_PATH, f"internal error in model graph: {type(error).__name__}: {error}"))
         graph = ModelGraph(auth_user_model=settings.auth_user_model)
-    project = ProjectContext(graph=graph, settings=settings, files=tuple(sources), modules=modules, cwd=cwd)
+    sources = tuple(text.source for text in texts)
+    project = ProjectContext(graph=graph, settings=settings, files=sources, modules=modules, cwd=cwd)
     contexts = [
-        FileContext(
-            source=source, module=modules[source.modname], lines=texts[source.modname].splitlines(), project=project
-        )
+        FileContext(source=source, module=modules[source.modname], lines=lines[source.modname], project=project)
         for source in sources
         if source.modname in modules and modules[source.modname].file == str(source.path)
     ]
-    return _Group(project, contexts, errors)
+    digests = {text.source.modname: text.fingerprint for text in texts}
+    return _Group(project, contexts, errors, facts, digests)
 
 
 def check_file(context: FileContext, rules: Sequence[Rule]) -> _Checked:
@@ -199,27 +272,237 @@ def _check_in_worker(index: int) -> _Checked:
     return check_file(contexts[index], rules)
 
 
-def check_files(contexts: list[FileContext], rules: Sequence[Rule], jobs: int | None) -> list[_Checked]:
+def check_files(
+    contexts: list[FileContext], rules: Sequence[Rule], jobs: int | None, progress: Progress | None = None
+) -> list[_Checked]:
     """Check the files, in forked worker processes when there are many files and fork is available.
 
-    Workers are forked after parsing, so they share the parsed modules and model graph with the parent for free;
+    Workers are forked after parsing, so they share the parsed modules and model graph with the parent
+    copy-on-write (measured: cheaper than sending a picklable summary, which would have to be re-parsed);
     only the findings travel back.
     """
+    progress = progress or Progress(enabled=False)
+    progress.start(len(contexts), "checking")
     workers = min(jobs or os.cpu_count() or 1, len(contexts))
     parallel = workers > 1 and len(contexts) >= PARALLEL_MIN_FILES and "fork" in multiprocessing.get_all_start_methods()
+    results: list[_Checked] = []
     if not parallel:
-        return [check_file(context, rules) for context in contexts]
+        for context in contexts:
+            results.append(check_file(context, rules))
+            progress.advance()
+        progress.close()
+        return results
+    # The first file is checked here, before the fork: project-wide facts that rules compute on their first call
+    # (every rendered template, serializer and admin class) land in the shared memo once and every worker
+    # inherits them, instead of each worker computing them again.
+    first_started = time.perf_counter()
+    results.append(check_file(contexts[0], rules))
+    progress.advance()
+    logger.debug("checked the first file in %.2fs", time.perf_counter() - first_started, extra={"workers": workers})
     global _WORKER_STATE
     _WORKER_STATE = (contexts, rules)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            return pool.map(_check_in_worker, range(len(contexts)), chunksize=max(1, len(contexts) // (workers * 4)))
+            chunksize = max(1, len(contexts) // (workers * 8))
+            for checked in pool.imap(_check_in_worker, range(1, len(contexts)), chunksize=chunksize):
+                results.append(checked)
+                progress.advance()
     finally:
         _WORKER_STATE = None
+        progress.close()
+    return results
 
 
-def analyze(paths: Sequence[str | Path], config: Config | None = None, *, cwd: Path | None = None) -> AnalysisResult:
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Turn the cyclic garbage collector off for the run and restore it afterwards.
+
+    Astroid trees are large, long-lived and full of parent links: the collector's passes over them cost about
+    half the parse time and reclaim nothing until the run ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def template_fingerprint(sources: Sequence[SourceFile], settings: SettingsInfo) -> str:
+    """A hash of every template file the template rules can read: TEMPLATES DIRS and each package's templates/."""
+    folders = {*settings.template_dirs}
+    for source in sources:
+        if source.path.name == "__init__.py":
+            folders.add(source.path.parent / "templates")
+    parts: list[str] = []
+    for folder in sorted(folders):
+        for directory, subfolders, names in os.walk(folder):
+            subfolders.sort()
+            for name in sorted(names):
+                path = Path(directory, name)
+                if path.suffix not in TEMPLATE_SUFFIXES:
+                    continue
+                try:
+                    parts.append(f"{path}:{digest(path.read_bytes())}")
+                except OSError as error:
+                    parts.append(f"{path}:unreadable:{error.errno}")
+    return combine(parts)
+
+
+@dataclass
+class _CacheKeys:
+    """The parts of every cache key that do not depend on one file."""
+
+    base: str
+
+    def run(self, texts: Sequence[SourceText]) -> str:
+        return combine([self.base, "run", *(text.fingerprint for text in texts)])
+
+    def files(self, group: _Group) -> dict[str, str]:
+        """A key per checked file: its own content, its imports' content (transitively) and the content of every
+        file whose changes can reach any file without an import (models and what they import, the
+        project-wide integrations), plus the model graph itself."""
+        imports = ImportGraph(group.facts)
+        graph = group.project.graph
+        resolver_modules = group.project.modules
+        graph_modules: set[str] = set()
+        for info in graph.models.values():
+            for qualname in (info.qualname, *info.bases, *info.properties.values(), *info.methods.values()):
+                graph_modules.update(_project_module(qualname, resolver_modules))
+            for classes in info.manager_classes.values():
+                for qualname in classes:
+                    graph_modules.update(_project_module(qualname, resolver_modules))
+        scoped = {name for name, facts in group.facts.items() if facts.project_scope and name in resolver_modules}
+        shared = imports.closure(graph_modules | scoped)
+        packages = sorted(source.modname for source in group.project.files if source.path.name == "__init__.py")
+        shared_key = combine(
+            [
+                self.base,
+                repr(graph),
+                *packages,
+                *sorted(group.digests[name] for name in shared if name in group.digests),
+            ]
+        )
+        keys: dict[str, str] = {}
+        for context in group.contexts:
+            closure = imports.closure([context.source.modname])
+            parts = sorted(group.digests[name] for name in closure if name in group.digests)
+            keys[context.path] = combine([shared_key, "file", group.digests[context.source.modname], *parts])
+        return keys
+
+
+def _project_module(qualname: str, modules: dict[str, nodes.Module]) -> list[str]:
+    parts = qualname.split(".")
+    for end in range(len(parts) - 1, 0, -1):
+        head = ".".join(parts[:end])
+        if head in modules:
+            return [head]
+    return []
+
+
+def _cache_keys(
+    config: Config, rules: Sequence[Rule], cwd: Path, settings: SettingsInfo, sources: Sequence[SourceFile]
+) -> _CacheKeys:
+    rule_identities = [f"{rule.code}:{rule.check.__module__}.{rule.check.__qualname__}" for rule in rules]
+    base = combine(
+        [
+            analyzer_fingerprint(),
+            str(cwd),
+            repr(settings),
+            str(config.max_file_size),
+            str(_prefilter_applies(rules)),
+            template_fingerprint(sources, settings),
+            *rule_identities,
+        ]
+    )
+    return _CacheKeys(base)
+
+
+@dataclass
+class _RawResult:
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    lines: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _run_rules(
+    texts: list[SourceText],
+    settings: SettingsInfo,
+    cwd: Path,
+    config: Config,
+    rules: Sequence[Rule],
+    result_cache: ResultCache | None,
+    progress: Progress,
+) -> _RawResult:
+    raw = _RawResult()
+    keys = _cache_keys(config, rules, cwd, settings, [text.source for text in texts]) if result_cache else None
+    run_key = keys.run(texts) if keys is not None else ""
+    if result_cache is not None:
+        cached = result_cache.get("run", run_key)
+        if cached is not None:
+            raw.findings, raw.errors = results_from_json(cached)
+            return raw
+    by_display_path = {text.source.display_path: text for text in texts}
+    prefilter = _prefilter_applies(rules)
+    groups = partition_by_module_name([text.source for text in texts])
+    for number, group_sources in enumerate(groups):
+        phase_started = time.perf_counter()
+        group = build_group(
+            [by_display_path[source.display_path] for source in group_sources], settings, cwd, prefilter=prefilter
+        )
+        raw.errors.extend(group.errors)
+        logger.debug(
+            "parsed %d of %d files in %.2fs",
+            len(group.contexts),
+            len(group_sources),
+            time.perf_counter() - phase_started,
+            extra={"files": len(group_sources)},
+        )
+        phase_started = time.perf_counter()
+        file_keys = keys.files(group) if keys is not None and result_cache is not None else {}
+        pending: list[FileContext] = []
+        for context in group.contexts:
+            entry = result_cache.get("file", file_keys[context.path]) if result_cache is not None else None
+            if entry is None:
+                pending.append(context)
+                continue
+            findings, errors = results_from_json(entry)
+            raw.findings.extend(findings)
+            raw.errors.extend(errors)
+        for context, checked in zip(pending, check_files(pending, rules, config.jobs, progress), strict=True):
+            raw.findings.extend(checked.findings)
+            raw.errors.extend(checked.errors)
+            if result_cache is not None:
+                result_cache.put("file", file_keys[context.path], results_to_json(checked.findings, checked.errors))
+        logger.debug(
+            "checked %d files in %.2fs",
+            len(pending),
+            time.perf_counter() - phase_started,
+            extra={"files": len(pending)},
+        )
+        del group, pending
+        if number < len(groups) - 1:
+            # The collector is off: free this group's trees before the next group builds its own.
+            gc.collect()
+    if result_cache is not None:
+        result_cache.put("run", run_key, results_to_json(raw.findings, raw.errors))
+    return raw
+
+
+def analyze(
+    paths: Sequence[str | Path],
+    config: Config | None = None,
+    *,
+    cwd: Path | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> AnalysisResult:
     """Analyse the given files and folders without importing or executing them.
+
+    ``cache_dir`` names the folder for reusable results (the command line passes ``.django-orm-analyzer-cache``
+    under the project root unless the cache is turned off); without it nothing is written. ``progress`` shows
+    files done / total while the rules run.
 
     Raises ``AnalyzerError`` subclasses for bad input (a missing path, an unknown rule code, an unreadable
     baseline or runtime report); problems with single files are reported in the result's ``errors``.
@@ -240,19 +523,20 @@ def analyze(paths: Sequence[str | Path], config: Config | None = None, *, cwd: P
     if config.settings and settings.module is None:
         errors.append(FileError(PROJECT_ERROR_PATH, f"settings module {config.settings} not found"))
 
-    findings: list[Finding] = []
-    preloaded: dict[str, list[str]] = {}
-    for group_sources in partition_by_module_name(sources):
-        group = build_group(group_sources, settings, cwd, config)
-        errors.extend(group.errors)
-        preloaded.update({context.path: context.lines for context in group.contexts})
-        for checked in check_files(group.contexts, rules, config.jobs):
-            findings.extend(checked.findings)
-            errors.extend(checked.errors)
+    result_cache = ResultCache(cache_dir) if cache_dir is not None and config.cache else None
+    with _collector_paused():
+        texts = read_sources(sources, config.max_file_size)
+        raw = _run_rules(texts, settings, cwd, config, rules, result_cache, progress or Progress(enabled=False))
+    errors.extend(raw.errors)
+    findings = sorted(set(raw.findings), key=Finding.sort_key)
+    text_by_path = {text.source.display_path: text.text for text in texts if text.text is not None}
+    preloaded = {
+        finding.path: text_by_path[finding.path].splitlines() for finding in findings if finding.path in text_by_path
+    }
 
     lines = SourceLines(cwd, preloaded)
     per_file_ignores = PerFileIgnores.from_config(config.per_file_ignores, root, cwd)
-    kept = apply_suppressions(sorted(set(findings), key=Finding.sort_key), lines, per_file_ignores)
+    kept = apply_suppressions(findings, lines, per_file_ignores)
     if baseline is not None:
         kept = baseline.filter_new(kept, lines)
     runtime_only: tuple[dict[str, object], ...] = ()

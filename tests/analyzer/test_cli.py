@@ -270,10 +270,11 @@ def test_jobs_runs_rules_in_worker_processes_with_the_same_results(
     for number in range(6):
         (project / "app" / f"extra{number}.py").write_text(f"print({number})\n", encoding="utf-8")
     (project / "app" / "broken.py").write_text("crash_with_bug = 1\n", encoding="utf-8")
-    serial = run(capsys, "--jobs", "1", "--format", "json", ".")
+    # --no-cache: the second run must really check the files in workers, not answer from the first run's cache.
+    serial = run(capsys, "--no-cache", "--jobs", "1", "--format", "json", ".")
     monkeypatch.setattr(analyzer.engine, "PARALLEL_MIN_FILES", 1)
 
-    parallel = run(capsys, "--jobs", "2", "--format", "json", ".")
+    parallel = run(capsys, "--no-cache", "--jobs", "2", "--format", "json", ".")
 
     def without_timing(output: str) -> dict[str, object]:
         document: dict[str, object] = json.loads(output)

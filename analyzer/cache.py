@@ -1,0 +1,145 @@
+"""The on-disk result cache in ``.django-orm-analyzer-cache/``, so that a rerun does only the work a change needs.
+
+Two kinds of entries, both JSON, both written atomically (a temporary file renamed over the target) so that
+concurrent runs never read half an entry:
+
+* a *run* entry holds the raw findings and errors of a whole run, keyed by the analyzer's fingerprint, the
+  configuration, the settings read, the template files and the content hash of every discovered file. A rerun
+  with nothing changed reads it and builds no astroid tree at all.
+* a *file* entry holds what the rules reported when checking one file, keyed by the same global parts plus the
+  file's content hash and the content hashes of everything its findings can depend on (see ``engine``).
+
+Entries are raw results, before ``noqa``, ``per-file-ignores``, the baseline and the runtime report are applied,
+so those stay cheap to change. A corrupt or unreadable entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import asdict
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from analyzer.findings import FileError, Finding, Fix, RelatedLocation, Severity
+
+logger = logging.getLogger(__name__)
+
+CACHE_DIR_NAME = ".django-orm-analyzer-cache"
+CACHE_FORMAT = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def combine(parts: Iterable[str]) -> str:
+    """One hash for an ordered sequence of strings (hashes, names, reprs)."""
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        hasher.update(part.encode("utf-8", "surrogatepass"))
+        hasher.update(b"\0")
+    return hasher.hexdigest()
+
+
+@cache
+def analyzer_fingerprint() -> str:
+    """The package version plus a hash of the analyzer's own source, so that any change to a rule, the flow or
+    the graph builder invalidates the cache even when the version number has not moved."""
+    try:
+        version = metadata.version("django-orm-analyzer")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    sources = sorted(_PACKAGE_DIR.rglob("*.py"))
+    return combine([version, *(f"{path.relative_to(_PACKAGE_DIR)}:{digest(path.read_bytes())}" for path in sources)])
+
+
+def finding_to_json(finding: Finding) -> dict[str, Any]:
+    return asdict(finding)
+
+
+def finding_from_json(data: dict[str, Any]) -> Finding:
+    fix = data["fix"]
+    return Finding(
+        code=data["code"],
+        name=data["name"],
+        severity=Severity(data["severity"]),
+        message=data["message"],
+        path=data["path"],
+        line=data["line"],
+        column=data["column"],
+        end_line=data["end_line"],
+        end_column=data["end_column"],
+        model=data["model"],
+        field=data["field"],
+        fix=Fix(**fix) if fix is not None else None,
+        related=tuple(RelatedLocation(**item) for item in data["related"]),
+        confirmed=data["confirmed"],
+    )
+
+
+def results_to_json(findings: Iterable[Finding], errors: Iterable[FileError]) -> dict[str, Any]:
+    return {
+        "findings": [finding_to_json(finding) for finding in findings],
+        "errors": [asdict(error) for error in errors],
+    }
+
+
+def results_from_json(data: dict[str, Any]) -> tuple[list[Finding], list[FileError]]:
+    findings = [finding_from_json(item) for item in data["findings"]]
+    errors = [FileError(item["path"], item["message"]) for item in data["errors"]]
+    return findings, errors
+
+
+class ResultCache:
+    """Entries under one cache folder; keys are hex hashes, values JSON objects."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, kind: str, key: str) -> Path:
+        return self.folder / kind / key[:2] / f"{key}.json"
+
+    def get(self, kind: str, key: str) -> dict[str, Any] | None:
+        path = self._path(kind, key)
+        try:
+            document = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as error:
+            logger.debug("ignoring unreadable cache entry %s: %s", path, error, extra={"path": str(path)})
+            return None
+        if not isinstance(document, dict) or document.get("format") != CACHE_FORMAT:
+            return None
+        payload = document.get("payload")
+        return payload if isinstance(payload, dict) else None
+
+    def put(self, kind: str, key: str, payload: dict[str, Any]) -> None:
+        path = self._path(kind, key)
+        try:
+            self._ensure_folder(path.parent)
+            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump({"format": CACHE_FORMAT, "payload": payload}, stream, separators=(",", ":"))
+                os.replace(temporary, path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError as error:
+            # A read-only checkout or a full disk makes the next run slower, not wrong.
+            logger.warning("cannot write cache entry %s: %s", path, error, extra={"path": str(path)})
+
+    def _ensure_folder(self, folder: Path) -> None:
+        if not self.folder.is_dir():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Keep the cache out of version control even where .gitignore does not list it.
+            (self.folder / ".gitignore").write_text("*\n", encoding="utf-8")
+        folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,272 @@
+"""The result cache: identical output, no parsing on a warm run, and invalidation by content, models, version and
+configuration."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import analyzer.engine
+from analyzer.cache import CACHE_DIR_NAME, ResultCache
+from analyzer.cli import main
+from tests.analyzer.helpers import write_tree
+
+MODELS = """
+    from django.db import models
+
+    class Author(models.Model):
+        name = models.CharField(max_length=50)
+
+        def __str__(self):
+            return self.name
+
+    class Book(models.Model):
+        title = models.CharField(max_length=50)
+        author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+
+        def __str__(self):
+            return self.title
+"""
+# The same models with the relation turned into a plain column: book.author no longer queries.
+MODELS_WITHOUT_RELATION = MODELS.replace(
+    'models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")', "models.CharField(max_length=50)"
+)
+REPORT = """
+    from shop.models import Book
+
+    def author_names():
+        return [book.author.name for book in Book.objects.all()]
+"""
+# A leaf module: nothing imports it and it has no word of the project-wide integrations.
+TASKS = """
+    from shop.models import Book
+
+    def bump():
+        for book in Book.objects.all():
+            book.save()
+"""
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    write_tree(tmp_path, {"shop/models.py": MODELS, "shop/report.py": REPORT, "shop/tasks.py": TASKS})
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The display paths of the files each run builds an astroid tree for, in order."""
+    names: list[str] = []
+    original = analyzer.engine.parse_source
+
+    def recording(builder: object, source: analyzer.engine.SourceFile, text: str) -> object:
+        names.append(source.display_path)
+        return original(builder, source, text)
+
+    monkeypatch.setattr(analyzer.engine, "parse_source", recording)
+    yield names
+
+
+@pytest.fixture
+def checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """The display paths of the files each run runs the rules on (serially: the tree is small)."""
+    names: list[str] = []
+    original = analyzer.engine.check_file
+
+    def recording(context: analyzer.engine.FileContext, rules: object) -> object:
+        names.append(context.path)
+        return original(context, rules)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analyzer.engine, "check_file", recording)
+    yield names
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[str, dict[str, object]]:
+    code = main(["--format", "json", "--exit-zero", *argv, "."])
+    assert code == 0
+    out = capsys.readouterr().out
+    return out, json.loads(out)
+
+
+def without_seconds(output: str) -> str:
+    document = json.loads(output)
+    del document["summary"]["seconds"]
+    return json.dumps(document)
+
+
+def codes_and_places(document: dict[str, object]) -> list[tuple[str, str, int]]:
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    return [(finding["code"], finding["path"], finding["line"]) for finding in findings]
+
+
+def test_cached_and_uncached_runs_print_identical_json_but_for_the_seconds(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uncached, _ = run_json(capsys, "--no-cache")
+    cold, _ = run_json(capsys)
+    warm, _ = run_json(capsys)
+
+    assert without_seconds(cold) == without_seconds(uncached)
+    assert without_seconds(warm) == without_seconds(uncached)
+    assert json.loads(warm)["summary"]["findings"] == 2
+
+
+def test_warm_run_with_nothing_changed_builds_no_tree(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py"]
+    parsed.clear()
+
+    _, document = run_json(capsys)
+
+    assert parsed == []
+    assert codes_and_places(document) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+
+
+def test_editing_a_leaf_file_rechecks_only_that_file(
+    project: Path, capsys: pytest.CaptureFixture[str], checked: list[str]
+) -> None:
+    run_json(capsys)
+    checked.clear()
+    (project / "shop" / "tasks.py").write_text("from shop.models import Book\n\nBOOKS = Book.objects.all()\n")
+
+    _, document = run_json(capsys)
+
+    assert checked == ["shop/tasks.py"]
+    assert codes_and_places(document) == [("ORM101", "shop/report.py", 4)]
+
+
+def test_editing_a_model_changes_findings_in_a_file_that_was_not_edited(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, before = run_json(capsys)
+    write_tree(project, {"shop/models.py": MODELS_WITHOUT_RELATION})
+
+    _, after = run_json(capsys)
+
+    assert codes_and_places(before) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+    assert codes_and_places(after) == [("ORM301", "shop/tasks.py", 5)]
+
+
+def test_a_new_analyzer_version_invalidates_every_entry(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, checked: list[str]
+) -> None:
+    run_json(capsys)
+    checked.clear()
+    monkeypatch.setattr(analyzer.engine, "analyzer_fingerprint", lambda: "a newer analyzer")
+
+    run_json(capsys)
+
+    assert checked == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py"]
+
+
+def test_a_different_selection_is_not_answered_from_the_cache(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, everything = run_json(capsys)
+
+    _, selected = run_json(capsys, "--select", "ORM301")
+
+    assert codes_and_places(everything) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+    assert codes_and_places(selected) == [("ORM301", "shop/tasks.py", 5)]
+
+
+def test_noqa_added_after_a_cached_run_still_suppresses(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys)
+    report = project / "shop" / "report.py"
+    report.write_text(report.read_text().replace("Book.objects.all()]", "Book.objects.all()]  # noqa: ORM101"))
+
+    _, document = run_json(capsys)
+
+    assert codes_and_places(document) == [("ORM301", "shop/tasks.py", 5)]
+
+
+def test_no_cache_flag_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys, "--no-cache")
+
+    assert not (project / CACHE_DIR_NAME).exists()
+
+
+def test_cache_false_in_the_configuration_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text("[tool.django-orm-analyzer]\ncache = false\n", encoding="utf-8")
+
+    run_json(capsys)
+
+    assert not (project / CACHE_DIR_NAME).exists()
+
+
+def test_cache_lives_under_the_configuration_root_with_no_temporary_files_left(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+
+    folder = project / CACHE_DIR_NAME
+    entries = sorted(path.relative_to(folder).parts[0] for path in folder.rglob("*.json"))
+    assert entries == ["file", "file", "file", "file", "run"]
+    assert list(folder.rglob(".tmp-*")) == []
+    assert (folder / ".gitignore").read_text() == "*\n"
+
+
+def test_a_corrupt_entry_is_a_miss_and_is_rewritten(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first, _ = run_json(capsys)
+    for entry in (project / CACHE_DIR_NAME).rglob("*.json"):
+        entry.write_text("{not json")
+
+    second, _ = run_json(capsys)
+
+    assert without_seconds(second) == without_seconds(first)
+    assert all(json.loads(entry.read_text())["format"] == 1 for entry in (project / CACHE_DIR_NAME).rglob("*.json"))
+
+
+def test_result_cache_round_trips_a_payload(tmp_path: Path) -> None:
+    cache = ResultCache(tmp_path / "cache")
+
+    cache.put("run", "ab12", {"findings": [], "errors": [{"path": "a.py", "message": "m"}]})
+
+    assert cache.get("run", "ab12") == {"findings": [], "errors": [{"path": "a.py", "message": "m"}]}
+    assert cache.get("run", "cd34") is None
+
+
+def test_editing_an_imported_helper_rechecks_the_helper_and_its_importers(
+    project: Path, capsys: pytest.CaptureFixture[str], checked: list[str]
+) -> None:
+    write_tree(
+        project,
+        {
+            "shop/rows.py": "def same(rows):\n    return rows\n",
+            "shop/report.py": """
+                from shop.models import Book
+                from shop.rows import same
+
+                def author_names():
+                    return [book.author.name for book in same(Book.objects.all())]
+            """,
+        },
+    )
+    run_json(capsys)
+    checked.clear()
+    (project / "shop" / "rows.py").write_text("def same(rows):\n    return list(rows)\n")
+
+    run_json(capsys)
+
+    assert checked == ["shop/report.py", "shop/rows.py"]
+
+
+def test_editing_a_view_that_renders_a_template_rechecks_every_file(
+    project: Path, capsys: pytest.CaptureFixture[str], checked: list[str]
+) -> None:
+    view = 'from django.shortcuts import render\n\ndef home(request):\n    return render(request, "home.html", {})\n'
+    write_tree(project, {"shop/views.py": view})
+    run_json(capsys)
+    checked.clear()
+    (project / "shop" / "views.py").write_text(view.replace("home.html", "index.html"))
+
+    run_json(capsys)
+
+    assert checked == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py", "shop/views.py"]
