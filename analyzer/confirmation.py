@@ -3,6 +3,8 @@ plugin).
 
 A static finding is confirmed when a runtime finding sits on the same line of the same file, at the finding's
 own location or at one of its ``related`` locations (the body of a property or ``__str__`` that a loop calls).
+Rules about code that runs wherever a model's rows are listed (``runtime_match="relation"``, such as a ``__str__``
+reading a relation) are confirmed by a runtime lazy load of the same model and field, wherever it happened.
 Static paths are relative to the current directory and runtime paths to the project root, so two paths are the
 same file when one is a suffix of the other, compared folder by folder. Runtime findings that confirm nothing
 are reported as runtime-only: N+1s the static pass missed.
@@ -18,6 +20,7 @@ from typing import Any
 
 from analyzer.errors import RuntimeReportError
 from analyzer.findings import Finding
+from analyzer.rules import rule_by_code
 
 RUNTIME_REPORT_VERSION = 1
 RUNTIME_KINDS = frozenset({"lazy_load", "repeated_query", "unused_eager_load"})
@@ -93,6 +96,12 @@ def _locations(finding: Finding) -> Iterable[tuple[str, int]]:
 
 
 def _matches(finding: Finding, runtime: dict[str, object]) -> bool:
+    rule = rule_by_code(finding.code)
+    if rule is not None and rule.runtime_match == "relation":
+        return runtime.get("kind") == "lazy_load" and (runtime.get("model"), runtime.get("field")) == (
+            finding.model,
+            finding.field,
+        )
     runtime_path = str(runtime["path"])
     runtime_line = runtime["line"]
     return any(line == runtime_line and same_file(path, runtime_path) for path, line in _locations(finding))

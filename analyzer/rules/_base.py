@@ -30,3 +30,7 @@ class Rule:
     good_example: str
     check: Callable[[FileContext], Iterable[Finding]]
     default_enabled: bool = True
+    # How a runtime report confirms the rule's findings: "location" (a runtime finding on the same line, or on a
+    # related line), or "relation" (a runtime lazy load of the same model.field anywhere, for findings about code
+    # that runs wherever the model's rows are listed, such as a __str__).
+    runtime_match: str = "location"

@@ -118,4 +118,5 @@ RULE = Rule(
     bad_example=BAD_EXAMPLE,
     good_example=GOOD_EXAMPLE,
     check=check,
+    runtime_match="relation",
 )

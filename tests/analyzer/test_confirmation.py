@@ -71,6 +71,27 @@ def test_one_runtime_finding_confirms_every_static_finding_at_its_line() -> None
     assert joined.runtime_only == ()
 
 
+def test_str_reading_a_relation_is_confirmed_by_a_lazy_load_of_that_relation_anywhere() -> None:
+    # ORM504 points at the __str__; runtime reports the loop that calls it, so the relation is what matches.
+    str_finding = Finding(
+        "ORM504", "str-reads-relation", Severity.WARNING, "m", "shop/models.py", 40, 9, 40, 20,
+        model="shop.Book", field="author",
+    )  # fmt: skip
+    other_relation = Finding(
+        "ORM504", "str-reads-relation", Severity.WARNING, "m", "shop/models.py", 60, 9, 60, 20,
+        model="shop.Review", field="book",
+    )  # fmt: skip
+    report = [
+        runtime("shop/selectors.py", 12),
+        runtime("shop/selectors.py", 20, kind="repeated_query", model="shop.Review"),
+    ]
+
+    joined = confirm([str_finding, other_relation], report)
+
+    assert [item.confirmed for item in joined.findings] == [True, False]
+    assert joined.runtime_only == (report[1],)
+
+
 def write_report(path: Path, findings: list[dict[str, object]]) -> Path:
     path.write_text(json.dumps({"version": 1, "findings": findings}), encoding="utf-8")
     return path
