@@ -23,15 +23,17 @@ venv: $(STAMP)
 
 demo: venv
 	@mkdir -p $(DEMO_DIR)
-	@echo "== 1/4 Example project: migrate and load demo data ($(DEMO_DB))"
+	@echo "== 1/5 Example project: migrate and load demo data ($(DEMO_DB))"
 	cd example_project && SQLITE_PATH=$(DEMO_DB) ../$(BIN)/python manage.py migrate --no-input -v 0
 	cd example_project && SQLITE_PATH=$(DEMO_DB) ../$(BIN)/python manage.py seed_demo --books $(DEMO_BOOKS)
-	@echo "== 2/4 Static pass: python -m analyzer example_project"
+	@echo "== 2/5 Static pass: python -m analyzer example_project"
 	$(BIN)/python -m analyzer example_project --exit-zero
-	@echo "== 3/4 Runtime: the example tests under pytest --detect-nplusone (N+1 sites fail, twins pass)"
+	@echo "== 3/5 Runtime: the example tests under pytest --detect-nplusone (N+1 sites fail, twins pass)"
 	$(BIN)/pytest example_project -q -p no:cacheprovider --tb=no -rN \
 		--detect-nplusone --nplusone-report $(DEMO_DIR)/runtime.json || test $$? -eq 1
-	@echo "== 4/4 Confirmation: static findings joined with the runtime report"
+	@echo "== 4/5 Middleware: real HTTP requests to the dev server (127.0.0.1) on the demo data"
+	$(BIN)/python example_project/demo_requests.py --db $(DEMO_DB) --report $(DEMO_DIR)/middleware.json
+	@echo "== 5/5 Confirmation: static findings joined with the runtime report of step 3"
 	$(BIN)/python -m analyzer example_project --exit-zero --runtime-report $(DEMO_DIR)/runtime.json
 
 lint: venv

@@ -37,7 +37,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # django-orm-analyzer's runtime detector: active under DEBUG, it logs every N+1 of a request.
+    "runtime.middleware.NPlusOneMiddleware",
 ]
+
+ORM_ANALYZER = {
+    "ACTION": os.environ.get("ORM_ANALYZER_ACTION", "log"),
+    "REPORT": os.environ.get("ORM_ANALYZER_REPORT") or None,
+    "ROOT": str(BASE_DIR.parent),
+}
 
 ROOT_URLCONF = "bookshop.urls"
 
@@ -103,5 +111,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"bookshop": {"handlers": ["console"], "level": "INFO"}},
+    "loggers": {
+        "bookshop": {"handlers": ["console"], "level": "INFO"},
+        "runtime": {"handlers": ["console"], "level": "INFO"},
+    },
 }

@@ -38,7 +38,8 @@ def book_list_message() -> str:
 
 @pytest.fixture
 def detector_settings(settings: SettingsWrapper) -> SettingsWrapper:
-    settings.MIDDLEWARE = [MIDDLEWARE, *settings.MIDDLEWARE]
+    # First in the chain, once: the example project's settings already list it last.
+    settings.MIDDLEWARE = [MIDDLEWARE, *(entry for entry in settings.MIDDLEWARE if entry != MIDDLEWARE)]
     settings.ROOT_URLCONF = "tests.runtime.urls"
     settings.ORM_ANALYZER = {"ENABLED": True, "ACTION": "log", "ROOT": str(ROOT)}
     return settings
