@@ -36,6 +36,9 @@ def fix_text(event: FlowEvent, path: str | None = None) -> str:
         return f'add "{event.field}" to .only(...)'
     if kind is EventKind.PREFETCH_BYPASS:
         return f'use Prefetch("{path}", queryset=..., to_attr=...)'
+    if kind is EventKind.RELATED_MANAGER and event.method not in (None, "all", "iterator"):
+        # .filter()/.values_list()/... on a related manager query even when the relation is prefetched.
+        return f'use Prefetch("{path}", queryset=..., to_attr=...) in place of .{event.method}() and add it'
     return f'add .{eager_method(event)}("{path}")'
 
 

@@ -27,11 +27,13 @@ from analyzer.context import ProjectContext
 from analyzer.flow.evaluator import FlowProject
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.values import UNKNOWN, DictOf, Value
-from analyzer.integrations.frames import ContextDict, DjangoFrame, call_as_engine
+from analyzer.integrations.frames import ConstValue, ContextDict, DjangoFrame, call_as_engine
 
 logger = logging.getLogger(__name__)
 
 MAX_INCLUDE_DEPTH = 6
+# Module names of translated templates, so their code is told apart from the project code it calls.
+TEMPLATE_MODULE_PREFIX = "__template_"
 RELATION_EVENTS = frozenset(
     {
         EventKind.RELATED_ACCESS,
@@ -43,6 +45,9 @@ RELATION_EVENTS = frozenset(
         EventKind.RELATED_AGGREGATE,
     }
 )
+# What a template does per row that costs a query: the relation reads, and querysets a property or method builds
+# for the row (``{% for w in task.active_workflows %}``).
+TEMPLATE_EVENTS = RELATION_EVENTS | {EventKind.QUERY_IN_LOOP}
 # Filters whose output is the value rendered as text (so a model instance's __str__ runs).
 _DISPLAY_FILTERS = frozenset(
     {
@@ -370,6 +375,8 @@ class Translation:
     lines: list[str] = field(default_factory=list)
     locations: list[Location | None] = field(default_factory=list)
     names: set[str] = field(default_factory=set)
+    # ``{% include some.variable %}``: the template names each variable include resolved to while translating.
+    includes: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def emit(self, indent: int, code: str, location: Location | None) -> None:
         self.lines.append("    " * indent + code)
@@ -386,8 +393,9 @@ class Translation:
 class Translator:
     """Turns a token stream into a ``Translation``; includes are inlined (up to MAX_INCLUDE_DEPTH)."""
 
-    def __init__(self, loader: TemplateLoader) -> None:
+    def __init__(self, loader: TemplateLoader, resolve_include: IncludeResolver | None = None) -> None:
         self.loader = loader
+        self.resolve_include = resolve_include
         self.result = Translation()
         self.indent = 0
         self.loop_depths: list[int] = []
@@ -503,21 +511,53 @@ class Translator:
             self.statement(token, f"{safe_name(target)} = {code or _UNKNOWN_NAME}", value)
 
     def include(self, token: Token, bits: list[str], includes: tuple[str, ...]) -> None:
-        name = _literal(bits[1]) if len(bits) > 1 else None
+        names: tuple[str, ...] = ()
+        if len(bits) > 1:
+            literal = _literal(bits[1])
+            names = (literal,) if literal is not None else self.variable_include(bits[1])
         if "with" in bits:
             rest = [bit for bit in bits[bits.index("with") + 1 :] if bit != "only"]
             self.assignments(token, rest)
-        if name is None or name in includes or len(includes) >= MAX_INCLUDE_DEPTH:
-            return
-        included = self.loader.index.find(name)
+        included = self.loader.index.find_first(names)
         if included is None:
+            return
+        name = included.name
+        if name in includes or len(includes) >= MAX_INCLUDE_DEPTH:
             return
         tokens = self.loader.effective_tokens(self.loader.tokens_of(included), (name,))
         self.translate(tokens, (*includes, name))
 
+    def variable_include(self, text: str) -> tuple[str, ...]:
+        if self.resolve_include is None:
+            return ()
+        if text not in self.result.includes:
+            self.result.includes[text] = include_names(text, self.resolve_include)
+        return self.result.includes[text]
 
-def translate(loader: TemplateLoader, tokens: list[Token]) -> Translation:
-    translation = Translator(loader).translate(loader.effective_tokens(tokens))
+
+def include_names(text: str, resolve: IncludeResolver) -> tuple[str, ...]:
+    """The template name of ``{% include view.results_template_name|default:"x.html" %}``, as the render's
+    context gives it; nothing when the context does not say (the include is then not followed)."""
+    variable, filters = split_filters(text)
+    value = resolve(variable)
+    if isinstance(value, ConstValue) and isinstance(value.value, str) and value.value:
+        return (value.value,)
+    if isinstance(value, ConstValue) and not value.value:
+        # ``|default:`` applies only when the context says the variable is empty, not when it is unknown.
+        defaults = [_literal(argument) for name, argument in filters if name == "default" and argument]
+        if defaults and defaults[0]:
+            return (defaults[0],)
+    return ()
+
+
+# The value a template variable (``view.results_template_name``) has in the render's context.
+IncludeResolver = Callable[[str], Value]
+
+
+def translate(
+    loader: TemplateLoader, tokens: list[Token], resolve_include: IncludeResolver | None = None
+) -> Translation:
+    translation = Translator(loader, resolve_include).translate(loader.effective_tokens(tokens))
     if not translation.lines:
         translation.emit(0, "pass", None)
     return translation
@@ -534,7 +574,8 @@ class TemplateFrame(DjangoFrame):
         if isinstance(base, DictOf) and name not in ("items", "keys", "values"):
             return base.value
         value = super().attribute(base, name, node)
-        if node.root() is self.scope.root():
+        # Only the template's own lookups call what they find; code a lookup runs (a property) is plain Python.
+        if node.root().name.startswith(TEMPLATE_MODULE_PREFIX):
             return call_as_engine(self, value, node)
         return value
 
@@ -564,7 +605,7 @@ def run_template(
         return []
     reads: list[TemplateRead] = []
     for event in frame.events:
-        if event.kind not in RELATION_EVENTS or event.node.root() is not module:
+        if event.kind not in TEMPLATE_EVENTS or event.node.root() is not module:
             continue
         location = translation.location(event.node.lineno or 0)
         if location is None:

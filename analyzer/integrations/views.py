@@ -6,13 +6,19 @@ flow, so a context value is the queryset the view (or a selector in another modu
 read the way Django runs them: ListView/DetailView/TemplateView subclasses (bases resolved through imports) get
 their queryset from ``queryset``, ``model`` or ``get_queryset()``, the context Django builds (``object_list``,
 ``<model>_list``, ``context_object_name``, ``page_obj``, ``object``, ``<model>``) plus ``get_context_data()``
-additions, and ``template_name`` or Django's default ``<app_label>/<model>_list.html`` / ``_detail.html``.
+additions, and ``template_name`` or Django's default ``<app_label>/<model>_list.html`` / ``_detail.html``. Each
+concrete class is run on its own (``ViewFrame``), so a ``get_queryset()`` inherited from a project base view sees
+the subclass's ``model``; a project ``render_to_response(context)`` is run with the context, and a class with a
+``template_name`` and ``get_context_data()`` (a panel or component) renders that template with that context.
+``{% include view.results_template_name %}`` is resolved from the render's context before translating.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from astroid import nodes
@@ -20,12 +26,27 @@ from astroid import nodes
 from analyzer.context import ProjectContext
 from analyzer.flow.evaluator import FlowProject, flow_for, short_text
 from analyzer.flow.names import last_name
-from analyzer.flow.values import Instance, ModelClass, ObjectOf, Origin, QuerySet, RowRef, Value
-from analyzer.integrations.frames import ContextDict, DjangoFrame, PageOf, PaginatorOf, run_method
+from analyzer.flow.values import UNKNOWN, Instance, ModelClass, ObjectOf, Origin, QuerySet, RowRef, Value
+from analyzer.integrations.frames import (
+    ContextDict,
+    DjangoFrame,
+    PageOf,
+    PaginatorOf,
+    ViewFrame,
+    ViewState,
+    render_wrappers,
+    run_method,
+    set_view_state,
+    view_constant,
+)
 from analyzer.integrations.templates import (
+    TEMPLATE_MODULE_PREFIX,
+    IncludeResolver,
     TemplateLoader,
     TemplateRead,
+    Token,
     Translation,
+    include_names,
     run_template,
     template_index,
     tokenize,
@@ -84,11 +105,20 @@ class RenderedRead:
     render: ViewRender
 
 
-def _calls_render(function: nodes.FunctionDef) -> bool:
+def _inside(node: nodes.NodeNG, ancestor: nodes.NodeNG) -> bool:
+    current: nodes.NodeNG | None = node
+    while current is not None:
+        if current is ancestor:
+            return True
+        current = current.parent
+    return False
+
+
+def _calls_render(function: nodes.FunctionDef, names: frozenset[str] = _RENDER_NAMES) -> bool:
     for call in function.nodes_of_class(nodes.Call):
         func = call.func
         name = func.name if isinstance(func, nodes.Name) else getattr(func, "attrname", "")
-        if name in _RENDER_NAMES and call.scope() is function:
+        if name in names and call.scope() is function:
             return True
     return False
 
@@ -101,8 +131,9 @@ def _qualified_function_name(function: nodes.FunctionDef) -> str:
 
 def function_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[ViewRender]:
     renders: list[ViewRender] = []
+    names = _RENDER_NAMES | {qualname.rpartition(".")[2] for qualname in render_wrappers(flow)}
     for function in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef)):
-        if not _calls_render(function):
+        if not _calls_render(function, names):
             continue
         try:
             frame = run_method(flow, function, flow.default_bindings(function, module.name))
@@ -151,7 +182,9 @@ def class_queryset(
     if method is None:
         return base
     super_values: dict[str, Value] = {"get_queryset": base} if base is not None else {}
-    result = run_method(flow, method, {"self": self_value}, super_values=super_values).returns
+    if isinstance(self_value, ObjectOf):
+        set_view_state(flow, self_value.qualname, ViewState(dict(super_values)))
+    result = run_method(flow, method, {"self": self_value}, super_values=super_values, frame_class=ViewFrame).returns
     return replace(result, is_manager=False) if isinstance(result, QuerySet) else None
 
 
@@ -162,7 +195,7 @@ class ClassView:
         self.flow = flow
         self.classdef = classdef
         self.path = path
-        self.frame = DjangoFrame(flow, classdef.root(), classdef.root().name, {}, (), 0, ())
+        self.frame = ViewFrame(flow, classdef.root(), classdef.root().name, {}, (), 0, ())
         self.bases = {last_name(name) for name in self.frame.base_qualnames(classdef) if name.startswith("django.")}
         self.name = f"{classdef.root().name}.{classdef.name}"
         self.self_value = ObjectOf(self.name)
@@ -175,6 +208,13 @@ class ClassView:
             return "detail"
         if self.bases & _TEMPLATE_VIEWS:
             return "template"
+        if (
+            _const_string(self.attribute_node("template_name"))
+            and self.frame.class_method(self.classdef, "get_context_data") is not None
+        ):
+            # A component in the Django convention (a template name and the context for it), such as admin panels:
+            # whoever renders it passes get_context_data()'s result to template_name.
+            return "component"
         return None
 
     def attribute_node(self, name: str) -> nodes.NodeNG | None:
@@ -182,11 +222,22 @@ class ClassView:
         return found[1] if found is not None else None
 
     def queryset(self) -> QuerySet | None:
-        return class_queryset(self.flow, self.frame, self.classdef, self.self_value)
+        queryset = class_queryset(self.flow, self.frame, self.classdef, self.self_value)
+        if queryset is None or _inside(queryset.origin.node, self.classdef):
+            return queryset
+        bases = list(self.frame.class_chain(self.classdef))[1:]
+        if not any(_inside(queryset.origin.node, base) for base in bases):
+            return queryset
+        # Built by a base class shared with other views (from ``self.model``): the fix belongs to this view, which
+        # names the model, not to the base class.
+        node = self.attribute_node("model")
+        anchor = node if node is not None and _inside(node, self.classdef) else self.classdef
+        text = f"{self.classdef.name}.get_queryset()"
+        return replace(queryset, origin=Origin(self.path, anchor.lineno or 1, text, anchor))
 
     def context(self, queryset: QuerySet | None) -> tuple[ContextDict, dict[str, Value]]:
         """Django's own context for this view, and the ``self`` attributes it sets before get_context_data()."""
-        items: dict[str, Value] = {"view": self.self_value}
+        items: dict[str, Value] = {"view": self.self_value} if self.kind != "component" else {}
         self_values: dict[str, Value] = {}
         object_name = _const_string(self.attribute_node("context_object_name"))
         info = self.flow.graph.get(queryset.model) if queryset is not None else None
@@ -225,26 +276,47 @@ class ClassView:
             names.append(f"{info.app_label}/{info.name.lower()}{suffix}.html")
         return tuple(dict.fromkeys(names))
 
-    def render(self) -> ViewRender | None:
+    def renders(self) -> list[ViewRender]:
         if self.kind is None:
-            return None
+            return []
         queryset = self.queryset() if self.kind in ("list", "detail") else None
         names = self.template_names(queryset)
-        if not names:
-            return None
+        custom = self.frame.class_method(self.classdef, "render_to_response")
+        if not names and custom is None:
+            return []
         context, self_values = self.context(queryset)
         method = self.frame.class_method(self.classdef, "get_context_data")
         if method is not None:
+            set_view_state(self.flow, self.name, ViewState({"get_context_data": context}, dict(self_values)))
             frame = run_method(
                 self.flow,
                 method,
                 {"self": self.self_value},
                 super_values={"get_context_data": context},
                 self_values=self_values,
+                frame_class=ViewFrame,
             )
             if isinstance(frame.returns, ContextDict):
                 context = frame.returns
-        return ViewRender(self.name, self.path, self.classdef.lineno or 1, names, context)
+        if custom is not None:
+            found = self.custom_renders(custom, context)
+            if found:
+                return found
+        return [ViewRender(self.name, self.path, self.classdef.lineno or 1, names, context)] if names else []
+
+    def custom_renders(self, method: nodes.FunctionDef, context: ContextDict) -> list[ViewRender]:
+        """The renders of a project ``render_to_response(self, context)``, which Django calls with the context."""
+        parameters = [argument.name for argument in method.args.args or []]
+        if len(parameters) < 2:
+            return []
+        frame = run_method(self.flow, method, {"self": self.self_value, parameters[1]: context}, frame_class=ViewFrame)
+        return [
+            ViewRender(
+                self.name, self.path, render.node.lineno or 1, render.template_names, render.context, render.inline
+            )
+            for render in frame.renders
+            if render.context is not None and (render.template_names or render.inline is not None)
+        ]
 
 
 def class_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[ViewRender]:
@@ -253,14 +325,12 @@ def class_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[Vi
         if not classdef.bases:
             continue
         try:
-            render = ClassView(flow, classdef, path).render()
+            renders += ClassView(flow, classdef, path).renders()
         except RecursionError:
             logger.error(
                 "[%(path)s:%(view)s] %(message)s", {"path": path, "view": classdef.name, "message": "too deep"}
             )
             continue
-        if render is not None:
-            renders.append(render)
     return renders
 
 
@@ -281,35 +351,79 @@ def project_renders(project: ProjectContext) -> list[ViewRender]:
     return project.shared("integrations.renders", compute)
 
 
+def context_resolver(flow: FlowProject, context: ContextDict) -> IncludeResolver:
+    """Reads a template variable from a render's context without running the template: context keys, and class
+    constants of a view object (``view.results_template_name``)."""
+    frame: ViewFrame | None = None
+
+    def resolve(variable: str) -> Value:
+        nonlocal frame
+        head, *parts = variable.split(".")
+        value: Value = context.get(head) or UNKNOWN
+        for part in parts:
+            if isinstance(value, ContextDict):
+                value = value.get(part) or UNKNOWN
+            elif isinstance(value, ObjectOf):
+                if frame is None:
+                    module = next(iter(flow.project.modules.values()))
+                    frame = ViewFrame(flow, module, module.name, {}, (), 0, ())
+                value = view_constant(frame, value.qualname, part) or UNKNOWN
+            else:
+                return UNKNOWN
+        return value
+
+    return resolve
+
+
+class _Translations:
+    """Translated templates, shared by the renders whose contexts resolve the variable includes the same way."""
+
+    def __init__(self, loader: TemplateLoader) -> None:
+        self.loader = loader
+        self.cache: dict[object, list[Translation]] = {}
+
+    def get(self, key: object, tokens: Callable[[], list[Token]], resolve: IncludeResolver) -> Translation:
+        for translation in self.cache.get(key, []):
+            if all(include_names(text, resolve) == names for text, names in translation.includes.items()):
+                return translation
+        translation = translate(self.loader, tokens(), resolve)
+        self.cache.setdefault(key, []).append(translation)
+        return translation
+
+
 def rendered_reads(project: ProjectContext) -> list[RenderedRead]:
     """The per-row relation reads of every rendered template, with the view that rendered it."""
 
     def compute() -> list[RenderedRead]:
         flow = flow_for(project)
         loader = TemplateLoader(template_index(project))
-        translations: dict[object, tuple[Translation, Path]] = {}
+        translations = _Translations(loader)
         found: list[RenderedRead] = []
         for number, render in enumerate(project_renders(project)):
-            if render.inline is not None:
-                key: object = id(render.inline)
-                if key not in translations:
-                    tokens = tokenize(
-                        str(render.inline.value),
+            resolve = context_resolver(flow, render.context)
+            inline = render.inline
+            if inline is not None:
+                path = Path(inline.root().file or render.path)
+
+                def inline_tokens(inline: nodes.Const = inline, render: ViewRender = render) -> list[Token]:
+                    return tokenize(
+                        str(inline.value),
                         "<inline template>",
                         render.path,
-                        line_offset=(render.inline.lineno or 1) - 1,
-                        column_offset=(render.inline.col_offset or 0) + 1,
+                        line_offset=(inline.lineno or 1) - 1,
+                        column_offset=(inline.col_offset or 0) + 1,
                     )
-                    translations[key] = (translate(loader, tokens), Path(render.inline.root().file or render.path))
+
+                translation = translations.get(id(inline), inline_tokens, resolve)
             else:
                 template = loader.index.find_first(render.template_names)
                 if template is None:
                     continue
-                key = template.path
-                if key not in translations:
-                    translations[key] = (translate(loader, loader.tokens_of(template)), template.path)
-            translation, path = translations[key]
-            reads = run_template(flow, translation, render.context.as_dict(), path, f"__template_{number}__")
+                path = template.path
+                translation = translations.get(template.path, partial(loader.tokens_of, template), resolve)
+            reads = run_template(
+                flow, translation, render.context.as_dict(), path, f"{TEMPLATE_MODULE_PREFIX}{number}__"
+            )
             found += [RenderedRead(read, render) for read in reads]
         return found
 
