@@ -67,6 +67,31 @@ CONTRIB_ABSTRACT_BASES: dict[str, tuple[tuple[FieldSpec, ...], bool]] = {
     "django.contrib.auth.models.AbstractBaseUser": (_BASE_USER, True),
     "django.contrib.auth.base_user.AbstractBaseUser": (_BASE_USER, True),
     "django.contrib.auth.models.PermissionsMixin": (_PERMISSIONS_MIXIN, False),
+    # Abstract bases of widely used third-party packages: without them, every model of a project that builds on
+    # django-modelcluster, django-treebeard, django-mptt or django-taggit would be missing from the graph. Only
+    # their concrete columns are listed; relations they declare stay unknown (and so quiet).
+    "modelcluster.models.ClusterableModel": ((), False),
+    "treebeard.mp_tree.MP_Node": (
+        (
+            FieldSpec("path", unique=True),
+            FieldSpec("depth", field_class="PositiveIntegerField"),
+            FieldSpec("numchild", field_class="PositiveIntegerField"),
+        ),
+        False,
+    ),
+    "treebeard.ns_tree.NS_Node": (
+        tuple(FieldSpec(name, field_class="PositiveIntegerField") for name in ("lft", "rgt", "tree_id", "depth")),
+        False,
+    ),
+    "treebeard.al_tree.AL_Node": ((), False),
+    "mptt.models.MPTTModel": (
+        tuple(FieldSpec(name, field_class="PositiveIntegerField") for name in ("lft", "rght", "tree_id", "level")),
+        False,
+    ),
+    "taggit.models.TagBase": ((FieldSpec("name", unique=True), FieldSpec("slug", unique=True)), True),
+    "taggit.models.ItemBase": ((), True),
+    "taggit.models.TaggedItemBase": ((), True),
+    "taggit.models.GenericTaggedItemBase": ((FieldSpec("object_id", field_class="IntegerField"),), True),
 }
 
 _CONTRIB_MODELS: dict[str, tuple[str, tuple[FieldSpec, ...]]] = {

@@ -151,6 +151,45 @@ def test_app_label_from_installed_app_config_and_module_name(tmp_path: Path) -> 
     assert graph.models["shop.Cart"].ordering == ("-id",)
 
 
+def test_models_on_third_party_abstract_bases_are_known(tmp_path: Path) -> None:
+    # modelcluster, treebeard and taggit are not in the analysed tree, but their bases are models.
+    write_tree(
+        tmp_path,
+        {
+            "cms/models.py": """
+                from django.db import models
+                from modelcluster.models import ClusterableModel
+                from taggit.models import TagBase
+                from treebeard.mp_tree import MP_Node
+
+
+                class Workflow(ClusterableModel):
+                    name = models.CharField(max_length=50)
+
+
+                class Collection(MP_Node):
+                    name = models.CharField(max_length=50)
+
+
+                class Label(TagBase):
+                    pass
+
+
+                class Helper:
+                    pass
+            """,
+        },
+    )
+    graph = build_model_graph(parse_tree(tmp_path), SettingsInfo())
+    assert sorted(label for label in graph.models if label.startswith("cms.")) == [
+        "cms.Collection",
+        "cms.Label",
+        "cms.Workflow",
+    ]
+    assert sorted(graph.models["cms.Collection"].fields) == ["depth", "id", "name", "numchild", "path"]
+    assert graph.models["cms.Label"].has_str is True
+
+
 def test_properties_methods_and_str_include_inherited_ones(tmp_path: Path) -> None:
     write_tree(
         tmp_path,
