@@ -190,7 +190,7 @@ class Scope:
             model = model_for_sql(sql)
             if self.is_allowed(model, model.rsplit(".", 1)[-1], shape):
                 return
-            location = find_location(self.config.root, sys._getframe(1))
+            location = find_location(self.config.root, sys._getframe(1), callers=True)
             if location is None or location.framework:
                 return
             key = (self.serial, shape, location.site.path, location.site.line, location.callers)

@@ -170,7 +170,7 @@ def _field_declaration(serializer_class: type, field_name: str) -> tuple[str, in
     return _field_lines[key]
 
 
-def find_location(root: str, frame: FrameType | None = None) -> Location | None:
+def find_location(root: str, frame: FrameType | None = None, *, callers: bool = False) -> Location | None:
     """Walk outwards from `frame` (default: the caller) to the user's call site; None if there is none."""
     current: FrameType | None = sys._getframe(1) if frame is None else frame
     template: CallSite | None = None
@@ -180,7 +180,7 @@ def find_location(root: str, frame: FrameType | None = None) -> Location | None:
     framework = False
     while current is not None:
         kind = _classify(current.f_code)
-        if kind == _EXCLUDED and not framework:
+        if callers and kind == _EXCLUDED and not framework:
             framework = _is_framework(current.f_code)
         if kind == _USER:
             if model_frame is not None or not _is_model_method(current):
@@ -208,7 +208,9 @@ def find_location(root: str, frame: FrameType | None = None) -> Location | None:
         return None
     near = serializer or _serializer_near(user)
     site = CallSite(relative_path(user.f_code.co_filename, root), user.f_lineno or 0, _function_name(user))
-    return Location(site, near[1] if near is not None else "", _callers_key(user.f_back), framework)
+    # Walking the rest of the stack costs time on every query: only repeated-query counting asks for it.
+    callers_key = _callers_key(user.f_back) if callers else 0
+    return Location(site, near[1] if near is not None else "", callers_key, framework)
 
 
 def _function_name(frame: FrameType | None) -> str:
