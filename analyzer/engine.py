@@ -7,8 +7,9 @@ that crashes on a file become entries in ``AnalysisResult.errors`` and the other
 Speed: a cheap text pass (``analyzer.prefilter``) skips files that cannot matter; trees are built syntax-only
 (the analysis resolves names itself and never asks astroid to infer, so astroid's transforms and its inference of
 ``self.x = ...`` assignments, which import Django's own source, are skipped); the cyclic garbage collector is off
-while the run builds its long-lived trees; rules run in forked worker processes that share the parsed trees; and
-with a cache folder, results are reused per run and per file (``analyzer.cache``).
+while the run builds its long-lived trees; each tree is walked once into a node index that rules and integrations
+query (``analyzer.context.nodes_of``); rules run in forked worker processes that share the parsed trees; and with a
+cache folder, results are reused per run and per file (``analyzer.cache``).
 """
 
 from __future__ import annotations
@@ -360,9 +361,15 @@ class _CacheKeys:
         return combine([self.base, "run", *(text.fingerprint for text in texts)])
 
     def files(self, group: _Group) -> dict[str, str]:
-        """A key per checked file: its own content, its imports' content (transitively) and the content of every
-        file whose changes can reach any file without an import (models and what they import, the
-        project-wide integrations), plus the model graph itself."""
+        """A key per checked file: its own content, its imports' content (transitively), the model graph and the
+        content of every file whose changes reach any file without an import: the modules the models are built
+        from (and what they import) for every file, and the project-wide integrations (files with their words,
+        and what those import) for the files whose findings those integrations can change.
+
+        An integration (a template render, a serializer, an admin, a paginator, a class another class extends)
+        reports where the read happens: in its own file, in a file it imports (a helper, a base view), in a model
+        module (a property, a method) or in a file that imports an integration file (a view built on a project
+        base view). Any other file cannot see the integrations, so editing a view does not re-check it."""
         imports = ImportGraph(group.facts)
         graph = group.project.graph
         resolver_modules = group.project.modules
@@ -374,21 +381,22 @@ class _CacheKeys:
                 for qualname in classes:
                     graph_modules.update(_project_module(qualname, resolver_modules))
         scoped = {name for name, facts in group.facts.items() if facts.project_scope and name in resolver_modules}
-        shared = imports.closure(graph_modules | scoped)
+        graph_closure = imports.closure(graph_modules)
+        scoped_closure = imports.closure(scoped)
+        scope_dependents = scoped_closure | graph_closure | imports.importers(scoped)
         packages = sorted(source.modname for source in group.project.files if source.path.name == "__init__.py")
-        shared_key = combine(
-            [
-                self.base,
-                repr(graph),
-                *packages,
-                *sorted(group.digests[name] for name in shared if name in group.digests),
-            ]
-        )
+
+        def digests(names: set[str]) -> list[str]:
+            return sorted(group.digests[name] for name in names if name in group.digests)
+
+        graph_key = combine([self.base, repr(graph), *packages, *digests(graph_closure)])
+        scoped_key = combine([graph_key, "integrations", *digests(scoped_closure)])
         keys: dict[str, str] = {}
         for context in group.contexts:
-            closure = imports.closure([context.source.modname])
-            parts = sorted(group.digests[name] for name in closure if name in group.digests)
-            keys[context.path] = combine([shared_key, "file", group.digests[context.source.modname], *parts])
+            modname = context.source.modname
+            shared_key = scoped_key if modname in scope_dependents else graph_key
+            parts = digests(imports.closure([modname]))
+            keys[context.path] = combine([shared_key, "file", group.digests[modname], *parts])
         return keys
 
 

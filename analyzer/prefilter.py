@@ -25,8 +25,9 @@ SEED_PATTERN = re.compile(
 )
 # Words of the project-wide integrations, whose findings in one file can depend on another file that does not import
 # it: views rendering templates (class-based views name their templates implicitly), DRF serializers and viewsets,
-# admin registrations and pagination. A change to such a file invalidates every cached file entry. (Model,
-# manager and queryset modules reach every file too; the engine finds those from the model graph itself.)
+# admin registrations and pagination. A change to such a file invalidates the cached entries of every file those
+# integrations can report in (``engine._CacheKeys.files``). (Model, manager and queryset modules reach every file;
+# the engine finds those from the model graph itself.)
 PROJECT_SCOPE_PATTERN = re.compile(r"render|template|Template|View\b|\bviews\b|serializ|Serializ|admin|paginat|Paginat")
 # ``import a.b as c`` / ``from .a import (b, c)``: enough of the import syntax to name every imported module.
 _IMPORT_PATTERN = re.compile(

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from astroid import nodes
 
+from analyzer.context import nodes_of
 from analyzer.findings import RelatedLocation
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.existence import existence_test
@@ -137,7 +138,7 @@ class FlowProject:
         if key not in self.cache_mentions:
             self.cache_mentions[key] = any(
                 "cache" in (child.name if isinstance(child, nodes.Name) else child.attrname).lower()
-                for child in function.nodes_of_class((nodes.Name, nodes.Attribute, nodes.AssignAttr))
+                for child in nodes_of(function, (nodes.Name, nodes.Attribute, nodes.AssignAttr))
             )
         return self.cache_mentions[key]
 
@@ -151,7 +152,7 @@ class FlowProject:
     def file_events(self, module: nodes.Module) -> list[FlowEvent]:
         """Every event in one file: its module-level code and each function with unknown arguments."""
         events: list[FlowEvent] = []
-        scopes: list[nodes.NodeNG] = [module, *module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef))]
+        scopes: list[nodes.NodeNG] = [module, *nodes_of(module, (nodes.FunctionDef, nodes.AsyncFunctionDef))]
         for scope in scopes:
             if isinstance(scope, nodes.Module):
                 frame = Frame(self, scope, module.name, {}, (), 0, ())
@@ -1382,7 +1383,7 @@ class Frame:
         if not isinstance(expression, nodes.Name):
             return True
         # Comprehensions and lambdas that read the name use the rows too, so the whole frame is searched.
-        for other in expression.frame().nodes_of_class(nodes.Name):
+        for other in nodes_of(expression.frame(), nodes.Name):
             if other is expression or other.name != expression.name:
                 continue
             if not _only_counts_or_tests(other):

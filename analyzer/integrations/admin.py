@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
-from analyzer.context import ProjectContext
+from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
@@ -60,13 +60,13 @@ def _registered_models(flow: FlowProject, module: nodes.Module) -> dict[str, lis
                 result.append(label)
         return result
 
-    for classdef in module.nodes_of_class(nodes.ClassDef):
+    for classdef in nodes_of(module, nodes.ClassDef):
         for decorator in classdef.decorators.nodes if classdef.decorators else []:
             if isinstance(decorator, nodes.Call) and getattr(decorator.func, "attrname", None) == "register":
                 qualname = f"{module.name}.{classdef.name}"
                 for argument in decorator.args:
                     found.setdefault(qualname, []).extend(labels(argument))
-    for call in module.nodes_of_class(nodes.Call):
+    for call in nodes_of(module, nodes.Call):
         func = call.func
         if isinstance(func, nodes.Attribute) and func.attrname == "register" and len(call.args) >= 2:
             admin_qualname = flow.resolver.resolve_expr(module.name, call.args[1])

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
-from analyzer.context import ProjectContext
+from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
@@ -390,7 +390,7 @@ def project_serializer_reads(project: ProjectContext) -> list[SerializerRead]:
             module = project.modules.get(source.modname)
             if module is None or module.file != str(source.path):
                 continue
-            for classdef in module.nodes_of_class(nodes.ClassDef):
+            for classdef in nodes_of(module, nodes.ClassDef):
                 if not classdef.bases:
                     continue
                 try:

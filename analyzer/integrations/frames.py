@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
+from analyzer.context import nodes_of
 from analyzer.flow.evaluator import MAX_CALL_DEPTH, FlowProject, Frame
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import class_member, last_name
@@ -161,7 +162,7 @@ def _parameter(function: nodes.FunctionDef, node: nodes.NodeNG | None) -> tuple[
 
 def _render_wrapper(flow: FlowProject, function: nodes.FunctionDef) -> RenderWrapper | None:
     modname = function.root().name
-    for call in function.nodes_of_class(nodes.Call):
+    for call in nodes_of(function, nodes.Call):
         if call.scope() is not function or not isinstance(call.func, (nodes.Name, nodes.Attribute)):
             continue
         qualname = flow.resolver.resolve_expr(modname, call.func)
@@ -186,7 +187,7 @@ def render_wrappers(flow: FlowProject) -> dict[str, RenderWrapper]:
                     isinstance(call.func, (nodes.Name, nodes.Attribute))
                     and (getattr(call.func, "name", None) or getattr(call.func, "attrname", None))
                     in RENDER_FUNCTION_NAMES
-                    for call in statement.nodes_of_class(nodes.Call)
+                    for call in nodes_of(statement, nodes.Call)
                 ):
                     wrapper = _render_wrapper(flow, statement)
                     if wrapper is not None:

@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import astroid
@@ -161,10 +162,13 @@ class Token:
             return self.contents.split()
 
 
-def _split_contents(contents: str) -> list[str]:
+# Template inheritance looks at the same block tags many times over (every {% block %} of every parent, for every
+# child template): split each tag's text once.
+@cache
+def _split_contents(contents: str) -> tuple[str, ...]:
     from django.template.base import Token as DjangoToken
 
-    return DjangoToken(TokenType.BLOCK, contents).split_contents()
+    return tuple(DjangoToken(TokenType.BLOCK, contents).split_contents())
 
 
 def tokenize(text: str, template: str, path: str, line_offset: int = 0, column_offset: int = 0) -> list[Token]:

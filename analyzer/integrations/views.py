@@ -23,7 +23,7 @@ from pathlib import Path
 
 from astroid import nodes
 
-from analyzer.context import ProjectContext
+from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import FlowProject, flow_for, short_text
 from analyzer.flow.names import last_name
 from analyzer.flow.values import UNKNOWN, Instance, ModelClass, ObjectOf, Origin, QuerySet, RowRef, Value
@@ -115,7 +115,7 @@ def _inside(node: nodes.NodeNG, ancestor: nodes.NodeNG) -> bool:
 
 
 def _calls_render(function: nodes.FunctionDef, names: frozenset[str] = _RENDER_NAMES) -> bool:
-    for call in function.nodes_of_class(nodes.Call):
+    for call in nodes_of(function, nodes.Call):
         func = call.func
         name = func.name if isinstance(func, nodes.Name) else getattr(func, "attrname", "")
         if name in names and call.scope() is function:
@@ -132,7 +132,7 @@ def _qualified_function_name(function: nodes.FunctionDef) -> str:
 def function_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[ViewRender]:
     renders: list[ViewRender] = []
     names = _RENDER_NAMES | {qualname.rpartition(".")[2] for qualname in render_wrappers(flow)}
-    for function in module.nodes_of_class((nodes.FunctionDef, nodes.AsyncFunctionDef)):
+    for function in nodes_of(module, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
         if not _calls_render(function, names):
             continue
         try:
@@ -321,7 +321,7 @@ class ClassView:
 
 def class_renders(flow: FlowProject, module: nodes.Module, path: str) -> list[ViewRender]:
     renders: list[ViewRender] = []
-    for classdef in module.nodes_of_class(nodes.ClassDef):
+    for classdef in nodes_of(module, nodes.ClassDef):
         if not classdef.bases:
             continue
         try:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from astroid import nodes
 from astroid.const import Context
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, nodes_of
 from analyzer.findings import Finding
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.names import NameResolver, last_name
@@ -65,7 +65,7 @@ def declared_models(context: FileContext) -> list[DeclaredModel]:
             return []
         found: list[DeclaredModel] = []
         graph = context.project.graph
-        for classdef in context.module.nodes_of_class(nodes.ClassDef):
+        for classdef in nodes_of(context.module, nodes.ClassDef):
             if not isinstance(classdef.parent, nodes.Module):
                 continue
             label = graph.label_for_class(f"{context.source.modname}.{classdef.name}")
@@ -236,7 +236,7 @@ def single_local_value(name: nodes.Name) -> nodes.NodeNG | None:
     if isinstance(scope, nodes.Module):
         return None
     values: list[nodes.NodeNG] = []
-    for assigned in scope.nodes_of_class(nodes.AssignName):
+    for assigned in nodes_of(scope, nodes.AssignName):
         if assigned.name != name.name or assigned.scope() is not scope:
             continue
         parent = assigned.parent
@@ -329,7 +329,7 @@ def list_views(context: FileContext) -> list[ListViewClass]:
         if in_migrations(context):
             return []
         found: list[ListViewClass] = []
-        for classdef in context.module.nodes_of_class(nodes.ClassDef):
+        for classdef in nodes_of(context.module, nodes.ClassDef):
             if not isinstance(classdef.parent, nodes.Module):
                 continue
             chain = class_chain(context, context.source.modname, classdef)
@@ -439,7 +439,7 @@ def index_zero_sites(context: FileContext) -> list[IndexZero]:
         if in_migrations(context):
             return []
         found: list[IndexZero] = []
-        for subscript in context.module.nodes_of_class(nodes.Subscript):
+        for subscript in nodes_of(context.module, nodes.Subscript):
             index = subscript.slice
             if not (isinstance(index, nodes.Const) and index.value == 0 and not isinstance(index.value, bool)):
                 continue
@@ -471,7 +471,7 @@ def extended_classes(context: FileContext) -> frozenset[str]:
         names = resolver(context)
         extended: set[str] = set()
         for modname, module in context.project.modules.items():
-            for classdef in module.nodes_of_class(nodes.ClassDef):
+            for classdef in nodes_of(module, nodes.ClassDef):
                 for base in classdef.bases:
                     expr = base.value if isinstance(base, nodes.Subscript) else base
                     qualname = names.resolve_expr(modname, expr)

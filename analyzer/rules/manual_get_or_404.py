@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, nodes_of
 from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import (
@@ -150,7 +150,7 @@ def _get_calls(try_node: nodes.Try) -> Iterator[nodes.Call]:
 def check(context: FileContext) -> Iterator[Finding]:
     if in_migrations(context):
         return
-    for try_node in context.module.nodes_of_class(nodes.Try):
+    for try_node in nodes_of(context.module, nodes.Try):
         function = try_node.scope()
         if not isinstance(function, (nodes.FunctionDef, nodes.AsyncFunctionDef)) or not _is_view(context, function):
             continue

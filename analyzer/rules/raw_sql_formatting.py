@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from astroid import nodes
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, nodes_of
 from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import callee_is, callee_name, in_migrations, keyword, single_local_value
@@ -218,7 +218,7 @@ def _receiver_is_manager(receiver: nodes.NodeNG) -> bool:
 def check(context: FileContext) -> Iterator[Finding]:
     if in_migrations(context):
         return
-    for call in context.module.nodes_of_class(nodes.Call):
+    for call in nodes_of(context.module, nodes.Call):
         for api, sql in sql_arguments(context, call):
             formatted = formatted_sql(context, sql)
             if formatted is None:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, nodes_of
 from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import (
@@ -112,7 +112,7 @@ def _context_values(node: nodes.NodeNG) -> Iterator[tuple[str, nodes.NodeNG]]:
         if assigned is not None:
             yield from _context_values(assigned)
             # Keys added later: ``context["books"] = Book.objects.all()``.
-            for subscript in node.scope().nodes_of_class(nodes.Subscript):
+            for subscript in nodes_of(node.scope(), nodes.Subscript):
                 if (
                     isinstance(subscript.value, nodes.Name)
                     and subscript.value.name == node.name
@@ -149,7 +149,7 @@ def _unbounded(context: FileContext, value: nodes.NodeNG) -> QuerySetExpr | None
 def check(context: FileContext) -> Iterator[Finding]:
     if in_migrations(context):
         return
-    for call in context.module.nodes_of_class(nodes.Call):
+    for call in nodes_of(context.module, nodes.Call):
         if not _is_function_view(call.scope()) or not callee_is(context, call, _RENDERERS):
             continue
         context_node = _context_argument(call)

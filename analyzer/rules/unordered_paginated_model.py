@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, nodes_of
 from analyzer.findings import Finding, Fix, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import (
@@ -114,7 +114,7 @@ def _view_findings(context: FileContext) -> Iterator[Finding]:
 
 def _paginator_findings(context: FileContext) -> Iterator[Finding]:
     graph = context.project.graph
-    for call in context.module.nodes_of_class(nodes.Call):
+    for call in nodes_of(context.module, nodes.Call):
         if not call.args or not callee_is(context, call, _PAGINATORS):
             continue
         queryset = queryset_expr(context, call.args[0])

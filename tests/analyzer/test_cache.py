@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from textwrap import dedent
 
 import pytest
 
@@ -258,7 +259,7 @@ def test_editing_an_imported_helper_rechecks_the_helper_and_its_importers(
     assert checked == ["shop/report.py", "shop/rows.py"]
 
 
-def test_editing_a_view_that_renders_a_template_rechecks_every_file(
+def test_editing_a_view_rechecks_the_view_and_the_models_but_not_a_file_that_cannot_see_it(
     project: Path, capsys: pytest.CaptureFixture[str], checked: list[str]
 ) -> None:
     view = 'from django.shortcuts import render\n\ndef home(request):\n    return render(request, "home.html", {})\n'
@@ -269,4 +270,58 @@ def test_editing_a_view_that_renders_a_template_rechecks_every_file(
 
     run_json(capsys)
 
-    assert checked == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py", "shop/views.py"]
+    # models.py can hold a template, serializer or admin read (a property); report.py and tasks.py import neither
+    # the view nor anything it imports, so no integration reports in them.
+    assert checked == ["shop/models.py", "shop/views.py"]
+
+
+ADMIN = """
+    from django.contrib import admin
+
+    from shop.models import Book
+
+    @admin.register(Book)
+    class BookAdmin(admin.ModelAdmin):
+        list_display = ("title", "author_label")
+"""
+AUTHOR_LABEL = """
+        def author_label(self):
+            return self.author.name
+"""
+
+
+def test_editing_an_admin_updates_its_finding_in_the_model_file_that_does_not_import_it(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_tree(project, {"shop/models.py": MODELS + AUTHOR_LABEL, "shop/admin.py": ADMIN})
+    _, before = run_json(capsys)
+    (project / "shop" / "admin.py").write_text(dedent(ADMIN).replace(', "author_label"', ""))
+
+    cached_output, after = run_json(capsys)
+    uncached_output, _ = run_json(capsys, "--no-cache")
+
+    assert ("ORM112", "shop/models.py", 17) in codes_and_places(before)
+    assert ("ORM112", "shop/models.py", 17) not in codes_and_places(after)
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_editing_one_view_rechecks_a_view_built_on_a_project_base_view_without_view_words(
+    project: Path, capsys: pytest.CaptureFixture[str], checked: list[str]
+) -> None:
+    view = 'from django.shortcuts import render\n\ndef home(request):\n    return render(request, "home.html", {})\n'
+    write_tree(
+        project,
+        {
+            "shop/views.py": view,
+            "shop/listing.py": "from django.views.generic import ListView\n\nclass Listing(ListView):\n    pass\n",
+            "shop/books.py": "from shop.listing import Listing\nfrom shop.models import Book\n\n"
+            "class Books(Listing):\n    model = Book\n",
+        },
+    )
+    run_json(capsys)
+    checked.clear()
+    (project / "shop" / "views.py").write_text(view.replace("home.html", "index.html"))
+
+    run_json(capsys)
+
+    assert checked == ["shop/books.py", "shop/listing.py", "shop/models.py", "shop/views.py"]

@@ -5,15 +5,17 @@ from __future__ import annotations
 import gc
 import io
 import re
+import textwrap
 from pathlib import Path
 
 import astroid
 import pytest
+from astroid import nodes
 
 import analyzer.engine
 from analyzer.cli import main
 from analyzer.config import Config
-from analyzer.context import SourceFile
+from analyzer.context import NodeIndex, SourceFile, node_index, nodes_of
 from analyzer.engine import analyze, parse_source
 from analyzer.progress import Progress, for_terminal
 from tests.analyzer.helpers import write_tree
@@ -126,3 +128,86 @@ def test_command_line_prints_no_progress_when_stderr_is_not_a_terminal(
 
     err = capsys.readouterr().err
     assert re.fullmatch(r"Found 1 finding in 2 files \(\d+\.\d\ds\)\.\n", err)
+
+
+INDEXED = """
+    import os
+
+    class Shelf:
+        size = len([n for n in range(3)])
+
+        def books(self, rows):
+            def title(row):
+                return row.title.upper()
+
+            return [title(row) for row in rows if row]
+
+        async def count(self):
+            return await os.stat(self.path)
+
+    total = sum(x for x in (1, 2))
+    label = (lambda value: str(value))(total)
+"""
+QUESTIONS: list[type[nodes.NodeNG] | tuple[type[nodes.NodeNG], ...]] = [
+    nodes.Call,
+    nodes.ClassDef,
+    nodes.FunctionDef,
+    (nodes.FunctionDef, nodes.AsyncFunctionDef),
+    (nodes.Name, nodes.Attribute, nodes.AssignAttr),
+    nodes.LocalsDictNodeNG,
+    nodes.NodeNG,
+]
+
+
+def _module(source: str) -> nodes.Module:
+    return astroid.parse(textwrap.dedent(source), module_name="shop.shelf")
+
+
+@pytest.mark.parametrize("klass", QUESTIONS)
+def test_node_index_answers_like_nodes_of_class_for_the_module_and_every_scope(
+    klass: type[nodes.NodeNG] | tuple[type[nodes.NodeNG], ...],
+) -> None:
+    module = _module(INDEXED)
+    scopes = list(module.nodes_of_class(nodes.LocalsDictNodeNG))
+
+    assert [scope.__class__.__name__ for scope in scopes] == [
+        "Module", "ClassDef", "ListComp", "FunctionDef", "FunctionDef", "ListComp", "AsyncFunctionDef",
+        "GeneratorExp", "Lambda",
+    ]  # fmt: skip
+    for scope in scopes:
+        assert list(nodes_of(scope, klass)) == list(scope.nodes_of_class(klass))
+
+
+def test_node_index_walks_each_module_once() -> None:
+    module = _module(INDEXED)
+
+    calls = nodes_of(module, nodes.Call)
+
+    assert node_index(module) is node_index(module)
+    assert nodes_of(module, nodes.Call) is calls
+    assert [call.as_string() for call in calls] == [
+        "len([n for n in range(3)])", "range(3)", "row.title.upper()", "title(row)", "os.stat(self.path)",
+        "sum((x for x in (1, 2)))", "(lambda value: str(value))(total)", "str(value)",
+    ]  # fmt: skip
+
+
+def test_node_index_of_a_tree_too_deep_to_walk_recursively_matches_nodes_of_class(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    module = _module(INDEXED)
+    expected = [list(scope.nodes_of_class(nodes.Name)) for scope in module.nodes_of_class(nodes.LocalsDictNodeNG)]
+
+    def too_deep(self: NodeIndex, root: nodes.NodeNG) -> None:
+        self.nodes.append(root)  # a partial walk that the fallback must throw away
+        raise RecursionError
+
+    monkeypatch.setattr(NodeIndex, "_walk", too_deep)
+
+    assert [list(nodes_of(scope, nodes.Name)) for scope in module.nodes_of_class(nodes.LocalsDictNodeNG)] == expected
+
+
+def test_nodes_of_a_node_that_is_not_a_scope_walks_it_directly() -> None:
+    module = _module(INDEXED)
+    statement = module.body[-1]
+
+    assert [name.name for name in nodes_of(statement, nodes.Name)] == ["str", "value", "total"]
