@@ -49,8 +49,9 @@ class Finding:
     related: tuple[RelatedLocation, ...] = ()
     confirmed: bool = False
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.line, self.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        # The message and model break ties, so that two findings at one place always print in the same order.
+        return (self.path, self.line, self.column, self.code, self.message, self.model or "")
 
     def with_confirmed(self, confirmed: bool = True) -> Finding:
         return replace(self, confirmed=confirmed)

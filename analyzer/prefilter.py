@@ -28,7 +28,9 @@ SEED_PATTERN = re.compile(
 # admin registrations and pagination. A change to such a file invalidates the cached entries of every file those
 # integrations can report in (``engine._CacheKeys.files``). (Model, manager and queryset modules reach every file;
 # the engine finds those from the model graph itself.)
-PROJECT_SCOPE_PATTERN = re.compile(r"render|template|Template|View\b|\bviews\b|serializ|Serializ|admin|paginat|Paginat")
+PROJECT_SCOPE_PATTERN = re.compile(
+    r"render|template|Template|View\b|\bviews\b|serializ|Serializ|admin|Admin|paginat|Paginat"
+)
 # ``import a.b as c`` / ``from .a import (b, c)``: enough of the import syntax to name every imported module.
 _IMPORT_PATTERN = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]*(?P<names>\([^)]*\)|[^\n#;]*(?:\\\n[^\n#;]*)*)"

@@ -131,6 +131,7 @@ class FlowProject:
         self.summaries: dict[tuple[object, ...], Summary] = {}
         self.globals: dict[tuple[str, str], Value] = {}
         self.in_progress: set[tuple[object, ...]] = set()
+        self.class_chains: dict[nodes.ClassDef, tuple[nodes.ClassDef, ...]] = {}
         self.cache_mentions: dict[int, bool] = {}
 
     def mentions_cache(self, function: nodes.NodeNG) -> bool:
@@ -141,6 +142,27 @@ class FlowProject:
                 for child in nodes_of(function, (nodes.Name, nodes.Attribute, nodes.AssignAttr))
             )
         return self.cache_mentions[key]
+
+    def class_chain(self, classdef: nodes.ClassDef) -> tuple[nodes.ClassDef, ...]:
+        """The class and its project bases, breadth first: resolved once per class for the whole run."""
+        chain = self.class_chains.get(classdef)
+        if chain is None:
+            found: list[nodes.ClassDef] = []
+            seen: set[int] = set()
+            pending = [classdef]
+            while pending and len(seen) < 20:
+                current = pending.pop(0)
+                if id(current) in seen:
+                    continue
+                seen.add(id(current))
+                found.append(current)
+                for base in current.bases:
+                    qualname = self.resolver.resolve_expr(current.root().name, base)
+                    definition = self.resolver.definition(qualname) if qualname else None
+                    if isinstance(definition, nodes.ClassDef):
+                        pending.append(definition)
+            chain = self.class_chains[classdef] = tuple(found)
+        return chain
 
     def path_of(self, node: nodes.NodeNG) -> str:
         module = node.root()
@@ -617,19 +639,7 @@ class Frame:
         return UNKNOWN
 
     def class_chain(self, classdef: nodes.ClassDef) -> Iterator[nodes.ClassDef]:
-        seen: set[int] = set()
-        pending = [classdef]
-        while pending and len(seen) < 20:
-            current = pending.pop(0)
-            if id(current) in seen:
-                continue
-            seen.add(id(current))
-            yield current
-            for base in current.bases:
-                qualname = self.flow.resolver.resolve_expr(current.root().name, base)
-                definition = self.flow.resolver.definition(qualname) if qualname else None
-                if isinstance(definition, nodes.ClassDef):
-                    pending.append(definition)
+        return iter(self.flow.class_chain(classdef))
 
     def is_per_row(self, instance: Instance) -> bool:
         row = instance.row
