@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from astroid import nodes
+
 from analyzer.findings import Finding, Fix, RelatedLocation
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.rules._base import Rule
@@ -93,6 +95,14 @@ def group_reads(items: Iterable[tuple[tuple[object, ...], FlowEvent]]) -> list[R
         if not merged:
             groups.append(ReadGroup(event, event.relation_path, key))
     return groups
+
+
+def node_span(node: nodes.NodeNG) -> tuple[int, int, int]:
+    """A node's 1-based line, column and end column, with the end clipped to the line where the node starts."""
+    line = node.lineno or 1
+    column = (node.col_offset or 0) + 1
+    end_column = (node.end_col_offset or column - 1) + 1 if node.end_lineno == line else column
+    return line, column, end_column
 
 
 def make_finding(

@@ -11,7 +11,15 @@ from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind
 from analyzer.integrations.admin import AdminRead, project_admin_reads
-from analyzer.integrations.reporting import eager_method, fix_text, group_reads, make_finding, problem_text, read_text
+from analyzer.integrations.reporting import (
+    eager_method,
+    fix_text,
+    group_reads,
+    make_finding,
+    node_span,
+    problem_text,
+    read_text,
+)
 from analyzer.rules._base import Rule
 
 BAD_EXAMPLE = """\
@@ -107,8 +115,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
             f"{read.admin}.{read.entry} in list_display: {text} {problem_text(event)} once per row of "
             f"the {model} changelist; {fix} ({read.fix_path}:{read.fix_line})"
         )
-        line = node.lineno or 1
-        column = (node.col_offset or 0) + 1
+        line, column, end_column = node_span(node)
         findings.append(
             make_finding(
                 RULE,
@@ -116,7 +123,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
                 path=path,
                 line=line,
                 column=column,
-                end_column=(node.end_col_offset or column - 1) + 1 if node.end_lineno == line else column,
+                end_column=end_column,
                 message=message,
                 fix=Fix(fix, read.fix_path, read.fix_line),
                 related=(RelatedLocation(read.fix_path, read.fix_line, "list_display set here"),),

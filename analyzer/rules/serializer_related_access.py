@@ -9,7 +9,7 @@ from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind
 from analyzer.integrations.drf import SerializerRead, project_serializer_reads
-from analyzer.integrations.reporting import fix_text, group_reads, make_finding, problem_text, read_text
+from analyzer.integrations.reporting import fix_text, group_reads, make_finding, node_span, problem_text, read_text
 from analyzer.rules._base import Rule
 from analyzer.rules._flow import model_name
 
@@ -106,8 +106,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
             f"of {read.origin_text} listed by {read.view}; {fix} to the queryset at "
             f"{read.origin_path}:{read.origin_line}"
         )
-        line = node.lineno or 1
-        column = (node.col_offset or 0) + 1
+        line, column, end_column = node_span(node)
         findings.append(
             make_finding(
                 RULE,
@@ -115,7 +114,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
                 path=path,
                 line=line,
                 column=column,
-                end_column=(node.end_col_offset or column - 1) + 1 if node.end_lineno == line else column,
+                end_column=end_column,
                 message=message,
                 fix=Fix(fix, read.origin_path, read.origin_line),
                 related=(RelatedLocation(read.origin_path, read.origin_line, "queryset built here"),),
