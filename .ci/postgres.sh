@@ -2,7 +2,8 @@
 # Install (when missing) and start a throwaway PostgreSQL server on loopback for the runtime tests.
 # Prints the DATABASE_URL to use on its last line.
 set -euo pipefail
-PORT="${PGPORT_CI:-54329}"
+# A free port on loopback, so that a server left over from an earlier run never blocks this one.
+PORT="${PGPORT_CI:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >&2
