@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install (when missing) and start a throwaway PostgreSQL server on loopback for the runtime tests.
-# Prints the DATABASE_URL to use on its last line.
+# Prints the server's data folder, then the DATABASE_URL to use, on its last two lines.
 set -euo pipefail
 # A free port on loopback, so that a server left over from an earlier run never blocks this one.
 PORT="${PGPORT_CI:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
@@ -16,4 +16,5 @@ runuser -u postgres -- "$PGBIN/initdb" -D "$DATA" -A trust -U postgres >/dev/nul
 runuser -u postgres -- "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
   -o "-c listen_addresses=127.0.0.1 -p $PORT -k $DATA -c fsync=off -c synchronous_commit=off" start >&2
 "$PGBIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -c "CREATE DATABASE bookshop" >/dev/null
+echo "$DATA"
 echo "postgres://postgres@127.0.0.1:$PORT/bookshop"

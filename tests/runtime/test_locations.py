@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from catalog.models import Book
+from django.db import connections
 from django.template import Context, Engine
 
 from runtime import detect
@@ -81,6 +83,13 @@ def _clean() -> None:
         assert book.author
 
 
+def _in_thread(work: Callable[[], object]) -> None:
+    try:
+        work()
+    finally:
+        connections.close_all()  # the thread's own connection, so the test database can be dropped
+
+
 @pytest.mark.django_db(transaction=True)
 def test_scopes_in_threads_do_not_see_each_other() -> None:
     build_catalogue()
@@ -88,12 +97,15 @@ def test_scopes_in_threads_do_not_see_each_other() -> None:
     barrier = threading.Barrier(2)
 
     def run(name: str, work: object) -> None:
-        with detect(root=str(ROOT)) as detection:
-            barrier.wait()
-            assert callable(work)
-            work()
-            barrier.wait()
-        results[name] = detection.findings
+        try:
+            with detect(root=str(ROOT)) as detection:
+                barrier.wait()
+                assert callable(work)
+                work()
+                barrier.wait()
+            results[name] = detection.findings
+        finally:
+            connections.close_all()  # the thread's own connection, so the test database can be dropped
 
     threads = [
         threading.Thread(target=run, args=(name, work)) for name, work in (("dirty", _n_plus_one), ("clean", _clean))
@@ -112,7 +124,7 @@ def test_scopes_in_threads_do_not_see_each_other() -> None:
 def test_a_thread_started_inside_a_scope_is_not_part_of_it() -> None:
     build_catalogue()
     with detect(root=str(ROOT)) as detection:
-        thread = threading.Thread(target=_n_plus_one)
+        thread = threading.Thread(target=_in_thread, args=(_n_plus_one,))
         thread.start()
         thread.join()
     assert detection.findings == []
@@ -126,12 +138,15 @@ def test_scopes_in_asyncio_tasks_do_not_see_each_other(monkeypatch: pytest.Monke
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
     async def task(lazy: bool) -> list[RuntimeFinding]:
-        with detect(root=str(ROOT)) as detection:
-            books = Book.objects.all() if lazy else Book.objects.select_related("author")
-            for book in list(books):
-                await asyncio.sleep(0)
-                assert book.author
-        return detection.findings
+        try:
+            with detect(root=str(ROOT)) as detection:
+                books = Book.objects.all() if lazy else Book.objects.select_related("author")
+                for book in list(books):
+                    await asyncio.sleep(0)
+                    assert book.author
+            return detection.findings
+        finally:
+            connections.close_all()  # the task's own connection, so the test database can be dropped
 
     async def main() -> tuple[list[RuntimeFinding], list[RuntimeFinding]]:
         dirty, clean = await asyncio.gather(task(lazy=True), task(lazy=False))
