@@ -25,13 +25,23 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import astroid
 from astroid import nodes
 
 from analyzer import rules as rule_registry
 from analyzer.baseline import Baseline
-from analyzer.cache import ResultCache, analyzer_fingerprint, combine, digest, results_from_json, results_to_json
+from analyzer.cache import (
+    ResultCache,
+    analyzer_fingerprint,
+    combine,
+    digest,
+    finding_from_json,
+    finding_to_json,
+    results_from_json,
+    results_to_json,
+)
 from analyzer.config import Config, select_rules, validate_selectors
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
@@ -351,6 +361,14 @@ def template_fingerprint(sources: Sequence[SourceFile], settings: SettingsInfo) 
     return combine(parts)
 
 
+@dataclass(frozen=True)
+class _FileKeys:
+    """The cache keys of one group: one per checked file, and one for the project-wide integration results."""
+
+    by_path: dict[str, str]
+    graph: str  # the model graph and the modules it is built from
+
+
 @dataclass
 class _CacheKeys:
     """The parts of every cache key that do not depend on one file."""
@@ -360,7 +378,7 @@ class _CacheKeys:
     def run(self, texts: Sequence[SourceText]) -> str:
         return combine([self.base, "run", *(text.fingerprint for text in texts)])
 
-    def files(self, group: _Group) -> dict[str, str]:
+    def files(self, group: _Group) -> _FileKeys:
         """A key per checked file: its own content, its imports' content (transitively), the model graph and the
         content of every file whose changes reach any file without an import: the modules the models are built
         from (and what they import) for every file, and the project-wide integrations (files with their words,
@@ -397,7 +415,20 @@ class _CacheKeys:
             shared_key = scoped_key if modname in scope_dependents else graph_key
             parts = digests(imports.closure([modname]))
             keys[context.path] = combine([shared_key, "file", group.digests[modname], *parts])
-        return keys
+        return _FileKeys(keys, graph_key)
+
+    def project_index(self, number: int) -> str:
+        """Where the latest integration results of group ``number`` say which modules they were built from."""
+        return combine([self.base, "project-index", str(number)])
+
+    def project(self, group: _Group, graph_key: str, contributors: Sequence[str]) -> str:
+        """The key of the integration results: the model graph, the templates (in the base), the contributing
+        modules in file order and the content of everything they import (``analyzer.integrations.scope``)."""
+        imports = ImportGraph(group.facts)
+        # A view with no module of its own falls back to the first parsed module for name resolution.
+        first = next(iter(group.project.modules), "")
+        closure = sorted(group.digests[name] for name in imports.closure(contributors) if name in group.digests)
+        return combine([graph_key, "project", first, *contributors, "imports", *closure])
 
 
 def _project_module(qualname: str, modules: dict[str, nodes.Module]) -> list[str]:
@@ -407,6 +438,83 @@ def _project_module(qualname: str, modules: dict[str, nodes.Module]) -> list[str
         if head in modules:
             return [head]
     return []
+
+
+# The project-wide results of the integration rules (``ProjectContext.shared`` keys), cached as one entry so that
+# a rerun that re-checks only files outside their scope does not recompute them. ORM110 keeps the file of the
+# render that owns each finding; ORM111 and ORM112 keep plain findings.
+_OWNED_PROJECT_RESULTS = ("rules.ORM110",)
+_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112")
+
+
+def _reuse_project_results(
+    result_cache: ResultCache, keys: _CacheKeys, graph_key: str, group: _Group, number: int
+) -> bool:
+    """Seed the project memo with the integration results of an earlier run when they still hold: no module they
+    were built from (or that those import) changed, and no other changed module became a contributor."""
+    from analyzer.integrations.scope import module_contributes
+
+    index = result_cache.get("project-index", keys.project_index(number))
+    if index is None:
+        return False
+    contributors = index.get("contributors")
+    fingerprints = index.get("fingerprints")
+    if not isinstance(contributors, list) or not isinstance(fingerprints, dict):
+        return False
+    key = keys.project(group, graph_key, contributors)
+    if result_cache.get("project", key) is None:
+        return False
+    imports = ImportGraph(group.facts)
+    reached = imports.closure(contributors)
+    paths = {source.modname: source.display_path for source in group.project.files}
+    for modname, fingerprint in group.digests.items():
+        if fingerprints.get(modname) == fingerprint:
+            continue
+        if modname in reached or module_contributes(group.project, modname, paths[modname]):
+            return False
+    return _load_project_results(result_cache, key, group.project)
+
+
+def _load_project_results(result_cache: ResultCache, key: str, project: ProjectContext) -> bool:
+    """Seed the project memo with cached integration results; False when there is no usable entry."""
+    entry = result_cache.get("project", key)
+    if entry is None:
+        return False
+    try:
+        for name, items in entry.items():
+            if name in _OWNED_PROJECT_RESULTS:
+                project.memo[name] = [(owner, finding_from_json(item)) for owner, item in items]
+            elif name in _PROJECT_RESULTS:
+                project.memo[name] = [finding_from_json(item) for item in items]
+    except (KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable project entry %s: %s", key, error, extra={"key": key})
+        for name in _PROJECT_RESULTS:
+            project.memo.pop(name, None)
+        return False
+    return True
+
+
+def _store_project_results(
+    result_cache: ResultCache, keys: _CacheKeys, graph_key: str, group: _Group, number: int
+) -> None:
+    """Save the integration results the rules computed in this process (the parent computes them before forking),
+    and which modules they were built from."""
+    project = group.project
+    built_from = project.memo.get("integrations.contributors", set())
+    contributors = [source.modname for source in project.files if source.modname in built_from]
+    key = keys.project(group, graph_key, contributors)
+    payload: dict[str, Any] = {}
+    for name in _PROJECT_RESULTS:
+        if name not in project.memo:
+            continue
+        if name in _OWNED_PROJECT_RESULTS:
+            payload[name] = [[owner, finding_to_json(finding)] for owner, finding in project.memo[name]]
+        else:
+            payload[name] = [finding_to_json(finding) for finding in project.memo[name]]
+    if payload:
+        result_cache.put("project", key, payload)
+        index = {"contributors": contributors, "fingerprints": group.digests}
+        result_cache.put("project-index", keys.project_index(number), index)
 
 
 def _cache_keys(
@@ -468,7 +576,8 @@ def _run_rules(
             extra={"files": len(group_sources)},
         )
         phase_started = time.perf_counter()
-        file_keys = keys.files(group) if keys is not None and result_cache is not None else {}
+        group_keys = keys.files(group) if keys is not None and result_cache is not None else None
+        file_keys = group_keys.by_path if group_keys is not None else {}
         pending: list[FileContext] = []
         for context in group.contexts:
             entry = result_cache.get("file", file_keys[context.path]) if result_cache is not None else None
@@ -478,11 +587,16 @@ def _run_rules(
             findings, errors = results_from_json(entry)
             raw.findings.extend(findings)
             raw.errors.extend(errors)
+        reused = False
+        if pending and result_cache is not None and keys is not None and group_keys is not None:
+            reused = _reuse_project_results(result_cache, keys, group_keys.graph, group, number)
         for context, checked in zip(pending, check_files(pending, rules, config.jobs, progress), strict=True):
             raw.findings.extend(checked.findings)
             raw.errors.extend(checked.errors)
             if result_cache is not None:
                 result_cache.put("file", file_keys[context.path], results_to_json(checked.findings, checked.errors))
+        if pending and not reused and result_cache is not None and keys is not None and group_keys is not None:
+            _store_project_results(result_cache, keys, group_keys.graph, group, number)
         logger.debug(
             "checked %d files in %.2fs",
             len(pending),

@@ -209,7 +209,7 @@ def test_cache_lives_under_the_configuration_root_with_no_temporary_files_left(
 
     folder = project / CACHE_DIR_NAME
     entries = sorted(path.relative_to(folder).parts[0] for path in folder.rglob("*.json"))
-    assert entries == ["file", "file", "file", "file", "run"]
+    assert entries == ["file", "file", "file", "file", "project", "project-index", "run"]
     assert list(folder.rglob(".tmp-*")) == []
     assert (folder / ".gitignore").read_text() == "*\n"
 
@@ -325,3 +325,168 @@ def test_editing_one_view_rechecks_a_view_built_on_a_project_base_view_without_v
     run_json(capsys)
 
     assert checked == ["shop/books.py", "shop/listing.py", "shop/models.py", "shop/views.py"]
+
+
+BOOK_VIEW = """
+    from django.shortcuts import render
+
+    from shop.models import Book
+
+    def book_list(request):
+        return render(request, "shop/book_list.html", {"books": Book.objects.all()})
+"""
+BOOK_TEMPLATE = (
+    "<ul>\n{% for book in books %}\n  <li>{{ book.title }} by {{ book.author.name }}</li>\n{% endfor %}\n</ul>\n"
+)
+SERIALIZERS = """
+    from rest_framework import serializers, viewsets
+
+    from shop.models import Book
+
+    class BookSerializer(serializers.ModelSerializer):
+        author_name = serializers.CharField(source="author.name")
+
+        class Meta:
+            model = Book
+            fields = ["title", "author_name"]
+
+    class BookViewSet(viewsets.ReadOnlyModelViewSet):
+        queryset = Book.objects.all()
+        serializer_class = BookSerializer
+"""
+# A leaf that imports the viewset module (so it is among the files the integrations could report in) but holds
+# no render, viewset or admin of its own.
+VIEW_LEAF = """
+    from shop import api
+
+    def describe():
+        return api.__name__
+"""
+
+
+@pytest.fixture
+def integration_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """One entry per computation of the project-wide ORM110 and ORM111 results."""
+    import analyzer.rules.serializer_related_access as orm111
+    import analyzer.rules.template_related_access as orm110
+
+    runs: list[str] = []
+    for module, code in ((orm110, "ORM110"), (orm111, "ORM111")):
+        original = module._findings
+
+        def recording(project: object, original: object = original, code: str = code) -> object:
+            runs.append(code)
+            return original(project)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, "_findings", recording)
+    yield runs
+
+
+@pytest.fixture
+def integrated(project: Path) -> Path:
+    write_tree(
+        project,
+        {
+            "shop/views.py": BOOK_VIEW,
+            "shop/templates/shop/book_list.html": BOOK_TEMPLATE,
+            "shop/api.py": SERIALIZERS,
+            "shop/describe.py": VIEW_LEAF,
+        },
+    )
+    return project
+
+
+def assert_same_as_uncached(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    cached_output, document = run_json(capsys)
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+    return document
+
+
+INTEGRATED_FINDINGS = [
+    ("ORM111", "shop/api.py", 6),
+    ("ORM101", "shop/report.py", 4),
+    ("ORM301", "shop/tasks.py", 5),
+    ("ORM110", "shop/templates/shop/book_list.html", 3),
+    ("ORM410", "shop/views.py", 6),
+]
+
+
+def test_editing_a_leaf_that_imports_a_view_reuses_the_project_wide_results(
+    integrated: Path, capsys: pytest.CaptureFixture[str], checked: list[str], integration_runs: list[str]
+) -> None:
+    _, before = run_json(capsys)
+    assert integration_runs == ["ORM110", "ORM111"]
+    checked.clear()
+    integration_runs.clear()
+    write_tree(integrated, {"shop/describe.py": VIEW_LEAF + "\n    LABEL = 'books'\n"})
+
+    cached_output, after = run_json(capsys)
+
+    assert checked == ["shop/describe.py"]
+    assert integration_runs == []
+    assert codes_and_places(after) == codes_and_places(before) == INTEGRATED_FINDINGS
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_a_leaf_edited_into_a_view_recomputes_the_project_wide_results(
+    integrated: Path, capsys: pytest.CaptureFixture[str], integration_runs: list[str]
+) -> None:
+    run_json(capsys)
+    integration_runs.clear()
+    write_tree(integrated, {"shop/describe.py": BOOK_VIEW.replace("book_list(", "other_list(")})
+
+    document = assert_same_as_uncached(capsys)
+
+    # Computed by the cached run, then by the uncached one.
+    assert integration_runs == ["ORM110", "ORM111", "ORM110", "ORM111"]
+    # The new view renders the same template: a second ORM110 at the same line, rendered by describe.other_list.
+    assert codes_and_places(document) == [
+        ("ORM111", "shop/api.py", 6),
+        ("ORM410", "shop/describe.py", 6),
+        ("ORM101", "shop/report.py", 4),
+        ("ORM301", "shop/tasks.py", 5),
+        ("ORM110", "shop/templates/shop/book_list.html", 3),
+        ("ORM110", "shop/templates/shop/book_list.html", 3),
+        ("ORM410", "shop/views.py", 6),
+    ]
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    renders = sorted("describe.other_list" in finding["message"] for finding in findings if finding["code"] == "ORM110")
+    assert renders == [False, True]
+
+
+def test_editing_a_template_updates_its_finding_and_matches_an_uncached_run(
+    integrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+    (integrated / "shop" / "templates" / "shop" / "book_list.html").write_text(
+        "<ul>\n{% for book in books %}\n  <li>{{ book.title }}</li>\n{% endfor %}\n</ul>\n"
+    )
+
+    document = assert_same_as_uncached(capsys)
+
+    assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM110"]
+
+
+def test_editing_a_serializer_updates_its_finding_and_matches_an_uncached_run(
+    integrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+    write_tree(integrated, {"shop/api.py": SERIALIZERS.replace("objects.all()", 'objects.select_related("author")')})
+
+    document = assert_same_as_uncached(capsys)
+
+    assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM111"]
+
+
+def test_editing_a_view_updates_its_finding_and_matches_an_uncached_run(
+    integrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+    write_tree(integrated, {"shop/views.py": BOOK_VIEW.replace("objects.all()", 'objects.select_related("author")')})
+
+    document = assert_same_as_uncached(capsys)
+
+    assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM110"]
