@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.findings import FileError, Finding, Fix, RelatedLocation, Severity
+from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +97,42 @@ def results_from_json(data: dict[str, Any]) -> tuple[list[Finding], list[FileErr
     findings = [finding_from_json(item) for item in data["findings"]]
     errors = [FileError(item["path"], item["message"]) for item in data["errors"]]
     return findings, errors
+
+
+def graph_to_json(graph: ModelGraph) -> dict[str, Any]:
+    return asdict(graph)
+
+
+def _model_from_json(data: dict[str, Any]) -> ModelInfo:
+    ordering = data["ordering"]
+    return ModelInfo(
+        label=data["label"],
+        app_label=data["app_label"],
+        name=data["name"],
+        qualname=data["qualname"],
+        path=data["path"],
+        line=data["line"],
+        abstract=data["abstract"],
+        proxy=data["proxy"],
+        bases=tuple(data["bases"]),
+        fields={name: FieldInfo(**{**item, "kind": FieldKind(item["kind"])}) for name, item in data["fields"].items()},
+        managers=tuple(data["managers"]),
+        has_str=data["has_str"],
+        ordering=tuple(ordering) if ordering is not None else None,
+        properties=dict(data["properties"]),
+        methods=dict(data["methods"]),
+        manager_classes={name: tuple(classes) for name, classes in data["manager_classes"].items()},
+        parents=tuple(data["parents"]),
+    )
+
+
+def graph_from_json(data: dict[str, Any]) -> ModelGraph:
+    """The inverse of ``graph_to_json``; raises KeyError, TypeError or ValueError on a malformed document."""
+    return ModelGraph(
+        models={label: _model_from_json(item) for label, item in data["models"].items()},
+        by_qualname=dict(data["by_qualname"]),
+        auth_user_model=data["auth_user_model"],
+    )
 
 
 class ResultCache:

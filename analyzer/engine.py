@@ -21,7 +21,7 @@ import multiprocessing
 import os
 import time
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,6 +199,11 @@ class _Group:
     errors: list[FileError]
     facts: dict[str, FileFacts] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # modname -> SourceText.fingerprint
+    # What a run that parses every relevant file has: the modules that parse, in file order, and the files it
+    # checks as (module, display path). A partial group (``_partial_group``) parses fewer and predicts these.
+    parsed: list[str] = field(default_factory=list)
+    checkable: list[tuple[str, str]] = field(default_factory=list)
+    graph_failed: bool = False
 
 
 def _prefilter_applies(rules: Sequence[Rule]) -> bool:
@@ -207,10 +212,19 @@ def _prefilter_applies(rules: Sequence[Rule]) -> bool:
     return all(rule.check.__module__.startswith(f"{rule_registry.__name__}.") for rule in rules)
 
 
-def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, *, prefilter: bool) -> _Group:
-    """Parse the files of one group that can matter (all of them without the prefilter) and build its model."""
-    from analyzer.graph_builder import build_model_graph
+@dataclass
+class _Scanned:
+    """The first, text-only pass over a group: read errors, syntax errors of the files it skips, the facts and
+    the relevant modules."""
 
+    texts: Sequence[SourceText]
+    errors: list[FileError]
+    readable: list[SourceText]
+    facts: dict[str, FileFacts]
+    wanted: set[str]
+
+
+def scan_group(texts: Sequence[SourceText], *, prefilter: bool) -> _Scanned:
     errors = [text.error for text in texts if text.error is not None]
     readable = [text for text in texts if text.text is not None]
     facts = {
@@ -219,38 +233,77 @@ def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, 
         if text.text is not None
     }
     wanted = ImportGraph(facts).relevant() if prefilter else set(facts)
-    builder = astroid.builder.AstroidBuilder(astroid.MANAGER, apply_transforms=False)
-    modules: dict[str, nodes.Module] = {}
-    lines: dict[str, list[str]] = {}
     for item in readable:
         assert item.text is not None
-        source = item.source
-        if source.modname not in wanted:
-            skipped_error = check_syntax(source, item.text)
+        if item.source.modname not in wanted:
+            skipped_error = check_syntax(item.source, item.text)
             if skipped_error is not None:
                 errors.append(skipped_error)
+    return _Scanned(texts, errors, readable, facts, wanted)
+
+
+def _parse(
+    scanned: _Scanned, names: set[str], modules: dict[str, nodes.Module], lines: dict[str, list[str]]
+) -> list[FileError]:
+    """Parse the named relevant files not parsed yet into ``modules`` and ``lines``; their parse errors."""
+    builder = astroid.builder.AstroidBuilder(astroid.MANAGER, apply_transforms=False)
+    errors: list[FileError] = []
+    for item in scanned.readable:
+        source = item.source
+        if source.modname not in names or source.modname not in scanned.wanted or source.modname in modules:
             continue
+        assert item.text is not None
         module = parse_source(builder, source, item.text)
         if isinstance(module, FileError):
             errors.append(module)
             continue
         modules[source.modname] = module
         lines[source.modname] = item.text.splitlines()
+    return errors
+
+
+def _in_file_order(scanned: _Scanned, modules: dict[str, nodes.Module]) -> dict[str, nodes.Module]:
+    return {
+        text.source.modname: modules[text.source.modname] for text in scanned.readable if text.source.modname in modules
+    }
+
+
+def _contexts(
+    sources: Sequence[SourceFile],
+    modules: dict[str, nodes.Module],
+    lines: dict[str, list[str]],
+    project: ProjectContext,
+) -> list[FileContext]:
+    return [
+        FileContext(source=source, module=modules[source.modname], lines=lines[source.modname], project=project)
+        for source in sources
+        if source.modname in modules and modules[source.modname].file == str(source.path)
+    ]
+
+
+def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, *, prefilter: bool) -> _Group:
+    """Parse the files of one group that can matter (all of them without the prefilter) and build its model."""
+    from analyzer.graph_builder import build_model_graph
+
+    scanned = scan_group(texts, prefilter=prefilter)
+    modules: dict[str, nodes.Module] = {}
+    lines: dict[str, list[str]] = {}
+    errors = scanned.errors + _parse(scanned, scanned.wanted, modules, lines)
+    modules = _in_file_order(scanned, modules)
+    graph_failed = False
     try:
         graph = build_model_graph(modules, settings)
     except Exception as error:  # a bug in the graph builder must not lose the run
         logger.debug("model graph failed", exc_info=True, extra={"files": len(texts)})
         errors.append(FileError(PROJECT_ERROR_PATH, f"internal error in model graph: {type(error).__name__}: {error}"))
         graph = ModelGraph(auth_user_model=settings.auth_user_model)
+        graph_failed = True
     sources = tuple(text.source for text in texts)
     project = ProjectContext(graph=graph, settings=settings, files=sources, modules=modules, cwd=cwd)
-    contexts = [
-        FileContext(source=source, module=modules[source.modname], lines=lines[source.modname], project=project)
-        for source in sources
-        if source.modname in modules and modules[source.modname].file == str(source.path)
-    ]
+    contexts = _contexts(sources, modules, lines, project)
     digests = {text.source.modname: text.fingerprint for text in texts}
-    return _Group(project, contexts, errors, facts, digests)
+    checkable = [(context.source.modname, context.path) for context in contexts]
+    return _Group(project, contexts, errors, scanned.facts, digests, list(modules), checkable, graph_failed)
 
 
 def check_file(context: FileContext, rules: Sequence[Rule]) -> _Checked:
@@ -367,6 +420,7 @@ class _FileKeys:
 
     by_path: dict[str, str]
     graph: str  # the model graph and the modules it is built from
+    graph_closure: set[str]  # those modules and what they import
 
 
 @dataclass
@@ -390,7 +444,7 @@ class _CacheKeys:
         base view). Any other file cannot see the integrations, so editing a view does not re-check it."""
         imports = ImportGraph(group.facts)
         graph = group.project.graph
-        resolver_modules = group.project.modules
+        resolver_modules = set(group.parsed)
         graph_modules: set[str] = set()
         for info in graph.models.values():
             for qualname in (info.qualname, *info.bases, *info.properties.values(), *info.methods.values()):
@@ -410,12 +464,15 @@ class _CacheKeys:
         graph_key = combine([self.base, repr(graph), *packages, *digests(graph_closure)])
         scoped_key = combine([graph_key, "integrations", *digests(scoped_closure)])
         keys: dict[str, str] = {}
-        for context in group.contexts:
-            modname = context.source.modname
+        for modname, path in group.checkable:
             shared_key = scoped_key if modname in scope_dependents else graph_key
             parts = digests(imports.closure([modname]))
-            keys[context.path] = combine([shared_key, "file", group.digests[modname], *parts])
-        return _FileKeys(keys, graph_key)
+            keys[path] = combine([shared_key, "file", group.digests[modname], *parts])
+        return _FileKeys(keys, graph_key, graph_closure)
+
+    def parse_index(self, number: int) -> str:
+        """Where the latest run of group ``number`` says what it parsed and which model graph it built."""
+        return combine([self.base, "parse-index", str(number)])
 
     def project_index(self, number: int) -> str:
         """Where the latest integration results of group ``number`` say which modules they were built from."""
@@ -426,12 +483,12 @@ class _CacheKeys:
         modules in file order and the content of everything they import (``analyzer.integrations.scope``)."""
         imports = ImportGraph(group.facts)
         # A view with no module of its own falls back to the first parsed module for name resolution.
-        first = next(iter(group.project.modules), "")
+        first = group.parsed[0] if group.parsed else ""
         closure = sorted(group.digests[name] for name in imports.closure(contributors) if name in group.digests)
         return combine([graph_key, "project", first, *contributors, "imports", *closure])
 
 
-def _project_module(qualname: str, modules: dict[str, nodes.Module]) -> list[str]:
+def _project_module(qualname: str, modules: Collection[str]) -> list[str]:
     parts = qualname.split(".")
     for end in range(len(parts) - 1, 0, -1):
         head = ".".join(parts[:end])
