@@ -158,6 +158,15 @@ class ResultCache:
         payload = document.get("payload")
         return payload if isinstance(payload, dict) else None
 
+    def has(self, kind: str, key: str) -> bool:
+        return self._path(kind, key).is_file()
+
+    def discard(self, kind: str, key: str) -> None:
+        try:
+            self._path(kind, key).unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("cannot remove cache entry %s: %s", key, error, extra={"kind": kind, "key": key})
+
     def put(self, kind: str, key: str, payload: dict[str, Any]) -> None:
         path = self._path(kind, key)
         try:

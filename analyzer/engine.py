@@ -39,6 +39,8 @@ from analyzer.cache import (
     digest,
     finding_from_json,
     finding_to_json,
+    graph_from_json,
+    graph_to_json,
     results_from_json,
     results_to_json,
 )
@@ -304,6 +306,119 @@ def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, 
     digests = {text.source.modname: text.fingerprint for text in texts}
     checkable = [(context.source.modname, context.path) for context in contexts]
     return _Group(project, contexts, errors, scanned.facts, digests, list(modules), checkable, graph_failed)
+
+
+_INTEGRATION_RULES = frozenset({"ORM110", "ORM111", "ORM112"})
+
+
+@dataclass
+class _Partial:
+    """A group parsed in part, with the file keys and the files to check already known."""
+
+    group: _Group
+    keys: _FileKeys
+    entries: dict[str, dict[str, Any]]  # display path -> the cached entry, for the files not re-checked
+    reused: bool  # the integration results were seeded from the cache
+
+
+def _partial_group(
+    texts: Sequence[SourceText],
+    settings: SettingsInfo,
+    cwd: Path,
+    rules: Sequence[Rule],
+    result_cache: ResultCache,
+    keys: _CacheKeys,
+    number: int,
+) -> _Partial | None:
+    """Parse only what the files to re-check can reach, or None when the last run's facts do not carry over.
+
+    The last run's index gives the content of every file, the modules that parsed and its model graph (which
+    depends only on the model modules and what they import). When no edited or removed file is among those and no
+    edited file declares a model, the graph and every file key can be computed without a tree; only the files
+    whose entries miss are checked, and those need the trees of what they import, of what imports them (a class
+    another class extends), of the model modules (properties, methods) and of the edited files. The integration
+    results need the whole project: unless their cache entry still holds, the caller parses everything.
+    """
+    from analyzer.graph_builder import build_model_graph
+
+    index = result_cache.get("parse-index", keys.parse_index(number))
+    if index is None:
+        return None
+    try:
+        fingerprints = dict(index["fingerprints"])
+        parsed_before = [str(name) for name in index["parsed"]]
+        checked_before = {str(name) for name in index["checkable"]}
+        graph_closure_before = {str(name) for name in index["graph_closure"]}
+        graph_key = str(index["graph"])
+        graph_entry = result_cache.get("graph", graph_key)
+        graph = graph_from_json(graph_entry) if graph_entry is not None else None
+    except (KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable parse index: %s", error, extra={"group": number})
+        return None
+    if graph is None:
+        # Unreadable or gone: drop it so that this run's full build writes it again.
+        result_cache.discard("graph", graph_key)
+        return None
+    current = {text.source.modname: text.fingerprint for text in texts}
+    changed = {name for name, fingerprint in current.items() if fingerprints.get(name) != fingerprint}
+    removed = set(fingerprints) - set(current)
+    if (changed | removed) & graph_closure_before:
+        return None
+    scanned = scan_group(texts, prefilter=_prefilter_applies(rules))
+    imports = ImportGraph(scanned.facts)
+    unchanged_parsed = {name for name in parsed_before if name in scanned.wanted and name not in changed}
+    modules: dict[str, nodes.Module] = {}
+    lines: dict[str, list[str]] = {}
+    # Edited files, and relevant files that did not parse last time (or were not relevant then), are parsed now.
+    fresh = (changed & scanned.wanted) | (scanned.wanted - unchanged_parsed)
+    errors = scanned.errors + _parse(scanned, imports.closure(fresh), modules, lines)
+    try:
+        declared = build_model_graph(_in_file_order(scanned, modules), settings)
+    except Exception:  # the full build reports it
+        logger.debug("model graph of the edited files failed", exc_info=True, extra={"group": number})
+        return None
+    if any(qualname.rpartition(".")[0] in changed for qualname in declared.by_qualname):
+        return None
+    sources = tuple(text.source for text in texts)
+    parsed = [
+        text.source.modname
+        for text in scanned.readable
+        if text.source.modname in unchanged_parsed or text.source.modname in modules
+    ]
+    by_name = {source.modname: source for source in sources}
+    checkable = [
+        (name, by_name[name].display_path)
+        for name in parsed
+        if (name in modules and modules[name].file == str(by_name[name].path))
+        or (name not in modules and name in checked_before)
+    ]
+    project = ProjectContext(graph=graph, settings=settings, files=sources, modules={}, cwd=cwd)
+    group = _Group(project, [], errors, scanned.facts, current, parsed, checkable)
+    file_keys = keys.files(group)
+    entries: dict[str, dict[str, Any]] = {}
+    missing: set[str] = set()
+    for name, path in checkable:
+        entry = result_cache.get("file", file_keys.by_path[path])
+        if entry is None:
+            missing.add(name)
+        else:
+            entries[path] = entry
+    if missing:
+        reach = imports.closure(missing | imports.importers(missing) | file_keys.graph_closure)
+        errors.extend(_parse(scanned, reach, modules, lines))
+    project.modules = _in_file_order(scanned, modules)
+    if list(project.modules) != [name for name in parsed if name in project.modules]:
+        return None
+    group.contexts = _contexts(sources, modules, lines, project)
+    pending = [context for context in group.contexts if context.source.modname in missing]
+    if len(pending) != len(missing):
+        return None
+    reused = False
+    if pending and any(rule.code in _INTEGRATION_RULES for rule in rules):
+        reused = _reuse_project_results(result_cache, keys, file_keys.graph, group, number)
+        if not reused:
+            return None
+    return _Partial(group, file_keys, entries, reused)
 
 
 def check_file(context: FileContext, rules: Sequence[Rule]) -> _Checked:
@@ -574,6 +689,25 @@ def _store_project_results(
         result_cache.put("project-index", keys.project_index(number), index)
 
 
+def _store_parse_index(
+    result_cache: ResultCache, keys: _CacheKeys, file_keys: _FileKeys, group: _Group, number: int, *, built_graph: bool
+) -> None:
+    """Record what this run parsed and its model graph, so that the next run can parse only what it needs.
+
+    A run that built the graph writes it (over an unreadable entry too); a run that reused it writes it only
+    when the key moved (a new package)."""
+    if built_graph or not result_cache.has("graph", file_keys.graph):
+        result_cache.put("graph", file_keys.graph, graph_to_json(group.project.graph))
+    index = {
+        "fingerprints": group.digests,
+        "parsed": group.parsed,
+        "checkable": [name for name, _ in group.checkable],
+        "graph_closure": sorted(file_keys.graph_closure),
+        "graph": file_keys.graph,
+    }
+    result_cache.put("parse-index", keys.parse_index(number), index)
+
+
 def _cache_keys(
     config: Config, rules: Sequence[Rule], cwd: Path, settings: SettingsInfo, sources: Sequence[SourceFile]
 ) -> _CacheKeys:
@@ -621,39 +755,50 @@ def _run_rules(
     groups = partition_by_module_name([text.source for text in texts])
     for number, group_sources in enumerate(groups):
         phase_started = time.perf_counter()
-        group = build_group(
-            [by_display_path[source.display_path] for source in group_sources], settings, cwd, prefilter=prefilter
-        )
+        group_texts = [by_display_path[source.display_path] for source in group_sources]
+        partial = None
+        if result_cache is not None and keys is not None:
+            partial = _partial_group(group_texts, settings, cwd, rules, result_cache, keys, number)
+        group = partial.group if partial is not None else build_group(group_texts, settings, cwd, prefilter=prefilter)
         raw.errors.extend(group.errors)
         logger.debug(
             "parsed %d of %d files in %.2fs",
-            len(group.contexts),
+            len(group.project.modules),
             len(group_sources),
             time.perf_counter() - phase_started,
             extra={"files": len(group_sources)},
         )
         phase_started = time.perf_counter()
-        group_keys = keys.files(group) if keys is not None and result_cache is not None else None
+        group_keys = keys.files(group) if partial is None and keys is not None else None
+        if partial is not None:
+            group_keys = partial.keys
         file_keys = group_keys.by_path if group_keys is not None else {}
+        contexts = {context.path: context for context in group.contexts}
         pending: list[FileContext] = []
-        for context in group.contexts:
-            entry = result_cache.get("file", file_keys[context.path]) if result_cache is not None else None
+        for _, path in group.checkable:
+            if partial is not None:
+                entry = partial.entries.get(path)
+            else:
+                entry = result_cache.get("file", file_keys[path]) if result_cache is not None else None
             if entry is None:
-                pending.append(context)
+                pending.append(contexts[path])
                 continue
             findings, errors = results_from_json(entry)
             raw.findings.extend(findings)
             raw.errors.extend(errors)
-        reused = False
-        if pending and result_cache is not None and keys is not None and group_keys is not None:
+        reused = partial.reused if partial is not None else False
+        if pending and partial is None and result_cache is not None and keys is not None and group_keys is not None:
             reused = _reuse_project_results(result_cache, keys, group_keys.graph, group, number)
         for context, checked in zip(pending, check_files(pending, rules, config.jobs, progress), strict=True):
             raw.findings.extend(checked.findings)
             raw.errors.extend(checked.errors)
             if result_cache is not None:
                 result_cache.put("file", file_keys[context.path], results_to_json(checked.findings, checked.errors))
-        if pending and not reused and result_cache is not None and keys is not None and group_keys is not None:
-            _store_project_results(result_cache, keys, group_keys.graph, group, number)
+        if result_cache is not None and keys is not None and group_keys is not None:
+            if pending and not reused:
+                _store_project_results(result_cache, keys, group_keys.graph, group, number)
+            if not group.graph_failed:
+                _store_parse_index(result_cache, keys, group_keys, group, number, built_graph=partial is None)
         logger.debug(
             "checked %d files in %.2fs",
             len(pending),

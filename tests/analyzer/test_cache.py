@@ -209,7 +209,7 @@ def test_cache_lives_under_the_configuration_root_with_no_temporary_files_left(
 
     folder = project / CACHE_DIR_NAME
     entries = sorted(path.relative_to(folder).parts[0] for path in folder.rglob("*.json"))
-    assert entries == ["file", "file", "file", "file", "project", "project-index", "run"]
+    assert entries == ["file", "file", "file", "file", "graph", "parse-index", "project", "project-index", "run"]
     assert list(folder.rglob(".tmp-*")) == []
     assert (folder / ".gitignore").read_text() == "*\n"
 
@@ -490,3 +490,81 @@ def test_editing_a_view_updates_its_finding_and_matches_an_uncached_run(
     document = assert_same_as_uncached(capsys)
 
     assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM110"]
+
+
+def test_editing_a_leaf_parses_only_the_leaf_its_imports_and_the_model_modules(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    parsed.clear()
+    write_tree(project, {"shop/tasks.py": TASKS + "\n    LIMIT = 10\n"})
+
+    cached_output, document = run_json(capsys)
+
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/tasks.py"]
+    assert codes_and_places(document) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+ORDER_MODEL = """
+    from django.db import models
+
+    from shop.models import Book
+
+    class Order(models.Model):
+        book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="orders")
+
+        def __str__(self):
+            return self.book.title
+
+    def order_titles():
+        return [order.book.title for order in Order.objects.all()]
+"""
+
+
+def test_a_leaf_edited_to_declare_a_model_is_analysed_with_the_new_model_graph(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    parsed.clear()
+    write_tree(project, {"shop/tasks.py": ORDER_MODEL})
+
+    cached_output, document = run_json(capsys)
+
+    # The model graph changes, so every relevant file is parsed again.
+    assert "shop/report.py" in parsed
+    assert codes_and_places(document) == [
+        ("ORM101", "shop/report.py", 4),
+        ("ORM504", "shop/tasks.py", 9),
+        ("ORM101", "shop/tasks.py", 12),
+    ]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_added_and_removed_leaf_files_match_an_uncached_run(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys)
+    write_tree(project, {"shop/extra.py": TASKS})
+    (project / "shop" / "tasks.py").unlink()
+
+    cached_output, document = run_json(capsys)
+
+    assert codes_and_places(document) == [("ORM301", "shop/extra.py", 5), ("ORM101", "shop/report.py", 4)]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_an_unreadable_model_graph_entry_means_a_full_parse_with_the_same_findings(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    first, _ = run_json(capsys)
+    for entry in (project / CACHE_DIR_NAME / "graph").rglob("*.json"):
+        entry.write_text("{not json")
+    write_tree(project, {"shop/tasks.py": TASKS + "\n    LIMIT = 10\n"})
+    parsed.clear()
+
+    second, _ = run_json(capsys)
+
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py"]
+    assert without_seconds(second) == without_seconds(first)
