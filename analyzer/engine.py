@@ -366,6 +366,10 @@ def _partial_group(
         return None
     scanned = scan_group(texts, prefilter=_prefilter_applies(rules))
     imports = ImportGraph(scanned.facts)
+    integrations = any(rule.code in _INTEGRATION_RULES for rule in rules)
+    if integrations and changed & imports.closure(_contributors_before(result_cache, keys, number)):
+        # An edit the integration results were built from: they need every tree, so parse them all at once.
+        return None
     unchanged_parsed = {name for name in parsed_before if name in scanned.wanted and name not in changed}
     modules: dict[str, nodes.Module] = {}
     lines: dict[str, list[str]] = {}
@@ -414,7 +418,7 @@ def _partial_group(
     if len(pending) != len(missing):
         return None
     reused = False
-    if pending and any(rule.code in _INTEGRATION_RULES for rule in rules):
+    if pending and integrations:
         reused = _reuse_project_results(result_cache, keys, file_keys.graph, group, number)
         if not reused:
             return None
@@ -617,6 +621,12 @@ def _project_module(qualname: str, modules: Collection[str]) -> list[str]:
 # render that owns each finding; ORM111 and ORM112 keep plain findings.
 _OWNED_PROJECT_RESULTS = ("rules.ORM110",)
 _PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112")
+
+
+def _contributors_before(result_cache: ResultCache, keys: _CacheKeys, number: int) -> list[str]:
+    index = result_cache.get("project-index", keys.project_index(number))
+    contributors = index.get("contributors") if index is not None else None
+    return [str(name) for name in contributors] if isinstance(contributors, list) else []
 
 
 def _reuse_project_results(
