@@ -1,6 +1,6 @@
 """The on-disk result cache in ``.django-orm-analyzer-cache/``, so that a rerun does only the work a change needs.
 
-Two kinds of entries, both JSON, both written atomically (a temporary file renamed over the target) so that
+Entries are JSON, written atomically (a temporary file renamed over the target) so that
 concurrent runs never read half an entry:
 
 * a *run* entry holds the raw findings and errors of a whole run, keyed by the analyzer's fingerprint, the
@@ -8,6 +8,11 @@ concurrent runs never read half an entry:
   with nothing changed reads it and builds no astroid tree at all.
 * a *file* entry holds what the rules reported when checking one file, keyed by the same global parts plus the
   file's content hash and the content hashes of everything its findings can depend on (see ``engine``).
+
+Three kinds support those: a *graph* entry holds a model graph, a *parse-index* entry records what the last run
+of a group parsed and which graph it built (so that an edit far from the models parses only what it reaches), and
+a *project* entry with its *project-index* holds the template, serializer and admin results and the modules they
+were built from.
 
 Entries are raw results, before ``noqa``, ``per-file-ignores``, the baseline and the runtime report are applied,
 so those stay cheap to change. A corrupt or unreadable entry is a miss, never an error.

@@ -9,7 +9,8 @@ Speed: a cheap text pass (``analyzer.prefilter``) skips files that cannot matter
 ``self.x = ...`` assignments, which import Django's own source, are skipped); the cyclic garbage collector is off
 while the run builds its long-lived trees; each tree is walked once into a node index that rules and integrations
 query (``analyzer.context.nodes_of``); rules run in forked worker processes that share the parsed trees; and with a
-cache folder, results are reused per run and per file (``analyzer.cache``).
+cache folder, results are reused per run and per file, and after an edit far from the models and the
+integrations only what the re-checked files reach is parsed (``_partial_group``, ``analyzer.cache``).
 """
 
 from __future__ import annotations
