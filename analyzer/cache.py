@@ -104,8 +104,20 @@ def results_from_json(data: dict[str, Any]) -> tuple[list[Finding], list[FileErr
     return findings, errors
 
 
+def _model_to_json(info: ModelInfo) -> dict[str, Any]:
+    # ``asdict`` deep-copies every value; the graph is already plain data, so shallow copies are enough and several
+    # times faster on a large project.
+    data = dict(vars(info))
+    data["fields"] = {name: dict(vars(item)) for name, item in info.fields.items()}
+    return data
+
+
 def graph_to_json(graph: ModelGraph) -> dict[str, Any]:
-    return asdict(graph)
+    return {
+        "models": {label: _model_to_json(info) for label, info in graph.models.items()},
+        "by_qualname": graph.by_qualname,
+        "auth_user_model": graph.auth_user_model,
+    }
 
 
 def _model_from_json(data: dict[str, Any]) -> ModelInfo:

@@ -351,19 +351,23 @@ def _partial_group(
         checked_before = {str(name) for name in index["checkable"]}
         graph_closure_before = {str(name) for name in index["graph_closure"]}
         graph_key = str(index["graph"])
-        graph_entry = result_cache.get("graph", graph_key)
-        graph = graph_from_json(graph_entry) if graph_entry is not None else None
     except (KeyError, TypeError, ValueError) as error:
         logger.debug("ignoring unreadable parse index: %s", error, extra={"group": number})
-        return None
-    if graph is None:
-        # Unreadable or gone: drop it so that this run's full build writes it again.
-        result_cache.discard("graph", graph_key)
         return None
     current = {text.source.modname: text.fingerprint for text in texts}
     changed = {name for name, fingerprint in current.items() if fingerprints.get(name) != fingerprint}
     removed = set(fingerprints) - set(current)
     if (changed | removed) & graph_closure_before:
+        return None
+    graph_entry = result_cache.get("graph", graph_key)
+    try:
+        graph = graph_from_json(graph_entry) if graph_entry is not None else None
+    except (KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable model graph entry: %s", error, extra={"group": number})
+        graph = None
+    if graph is None:
+        # Unreadable or gone: drop it so that this run's full build writes it again.
+        result_cache.discard("graph", graph_key)
         return None
     scanned = scan_group(texts, prefilter=_prefilter_applies(rules))
     imports = ImportGraph(scanned.facts)

@@ -11,8 +11,9 @@ from textwrap import dedent
 import pytest
 
 import analyzer.engine
-from analyzer.cache import CACHE_DIR_NAME, ResultCache
+from analyzer.cache import CACHE_DIR_NAME, ResultCache, graph_from_json, graph_to_json
 from analyzer.cli import main
+from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
 from tests.analyzer.helpers import write_tree
 
 MODELS = """
@@ -568,3 +569,36 @@ def test_an_unreadable_model_graph_entry_means_a_full_parse_with_the_same_findin
 
     assert parsed == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py"]
     assert without_seconds(second) == without_seconds(first)
+
+
+def test_a_model_graph_survives_the_json_round_trip_through_the_cache(tmp_path: Path) -> None:
+    author = FieldInfo("author", FieldKind.FOREIGN_KEY, "shop.Book", target="shop.Author", related_name="books")
+    book = ModelInfo(
+        label="shop.Book",
+        app_label="shop",
+        name="Book",
+        qualname="shop.models.Book",
+        path="shop/models.py",
+        line=3,
+        bases=("shop.models.Base",),
+        fields={"author": author, "title": FieldInfo("title", FieldKind.FIELD, "shop.Book", field_class="CharField")},
+        managers=("objects", "published"),
+        ordering=("-title",),
+        properties={"byline": "shop.models.Book.byline"},
+        manager_classes={"published": ("shop.models.PublishedManager",)},
+    )
+    plain = ModelInfo(label="shop.Author", app_label="shop", name="Author", qualname="shop.models.Author")
+    graph = ModelGraph(
+        models={"shop.Book": book, "shop.Author": plain},
+        by_qualname={"shop.models.Book": "shop.Book", "shop.models.Author": "shop.Author"},
+        auth_user_model="accounts.User",
+    )
+    cache = ResultCache(tmp_path / "cache")
+
+    cache.put("graph", "cd34", graph_to_json(graph))
+    entry = cache.get("graph", "cd34")
+
+    assert entry is not None
+    restored = graph_from_json(entry)
+    assert restored == graph
+    assert repr(restored) == repr(graph)
