@@ -191,7 +191,8 @@ class ResultCache:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"format": CACHE_FORMAT, "payload": payload}, stream, separators=(",", ":"))
+                    # One-shot dumps uses the C encoder; dump() streams through the pure-Python one.
+                    stream.write(json.dumps({"format": CACHE_FORMAT, "payload": payload}, separators=(",", ":")))
                 os.replace(temporary, path)
             except BaseException:
                 os.unlink(temporary)
