@@ -322,6 +322,45 @@ class _Partial:
     reused: bool  # the integration results were seeded from the cache
 
 
+_IndexFacts = tuple[dict[str, str], list[str], set[str], set[str], str]
+
+
+def _index_facts(index: dict[str, Any] | None, number: int) -> _IndexFacts | None:
+    if index is None:
+        return None
+    try:
+        return (
+            {str(name): str(value) for name, value in index["fingerprints"].items()},
+            [str(name) for name in index["parsed"]],
+            {str(name) for name in index["checkable"]},
+            {str(name) for name in index["graph_closure"]},
+            str(index["graph"]),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable parse index: %s", error, extra={"group": number})
+        return None
+
+
+def _index_before(
+    result_cache: ResultCache, keys: _CacheKeys, number: int, current: dict[str, str]
+) -> _IndexFacts | None:
+    """The last run's index when no model module changed since; else the index of an earlier run whose model modules
+    had today's content (an edit to a model undone), found by the latest index's list of model modules."""
+    latest = _index_facts(result_cache.get("parse-index", keys.parse_index(number)), number)
+    if latest is None:
+        return None
+
+    def graph_unchanged(facts: _IndexFacts) -> bool:
+        fingerprints, graph_closure = facts[0], facts[3]
+        return all(current.get(name) == fingerprints.get(name) for name in graph_closure)
+
+    if graph_unchanged(latest):
+        return latest
+    state_key = keys.graph_state(number, latest[3], current)
+    earlier = _index_facts(result_cache.get("parse-index", state_key), number)
+    return earlier if earlier is not None and graph_unchanged(earlier) else None
+
+
 def _partial_group(
     texts: Sequence[SourceText],
     settings: SettingsInfo,
@@ -342,22 +381,14 @@ def _partial_group(
     """
     from analyzer.graph_builder import build_model_graph
 
-    index = result_cache.get("parse-index", keys.parse_index(number))
-    if index is None:
-        return None
-    try:
-        fingerprints = dict(index["fingerprints"])
-        parsed_before = [str(name) for name in index["parsed"]]
-        checked_before = {str(name) for name in index["checkable"]}
-        graph_closure_before = {str(name) for name in index["graph_closure"]}
-        graph_key = str(index["graph"])
-    except (KeyError, TypeError, ValueError) as error:
-        logger.debug("ignoring unreadable parse index: %s", error, extra={"group": number})
-        return None
     current = {text.source.modname: text.fingerprint for text in texts}
+    before = _index_before(result_cache, keys, number, current)
+    if before is None:
+        return None
+    fingerprints, parsed_before, checked_before, graph_closure_before, graph_key = before
     changed = {name for name, fingerprint in current.items() if fingerprints.get(name) != fingerprint}
     removed = set(fingerprints) - set(current)
-    if (changed | removed) & graph_closure_before:
+    if (changed | removed) & graph_closure_before:  # ruled out by _index_before; kept as the invariant
         return None
     graph_entry = result_cache.get("graph", graph_key)
     try:
@@ -594,6 +625,11 @@ class _CacheKeys:
             keys[path] = combine([shared_key, "file", group.digests[modname], *parts])
         return _FileKeys(keys, graph_key, graph_closure)
 
+    def graph_state(self, number: int, graph_closure: Collection[str], fingerprints: dict[str, str]) -> str:
+        """Where a run's index is kept by the content of its model modules, for a later run to find again."""
+        parts = sorted(f"{name}={fingerprints.get(name, '')}" for name in graph_closure)
+        return combine([self.base, "graph-state", str(number), *parts])
+
     def parse_index(self, number: int) -> str:
         """Where the latest run of group ``number`` says what it parsed and which model graph it built."""
         return combine([self.base, "parse-index", str(number)])
@@ -721,6 +757,7 @@ def _store_parse_index(
         "graph": file_keys.graph,
     }
     result_cache.put("parse-index", keys.parse_index(number), index)
+    result_cache.put("parse-index", keys.graph_state(number, file_keys.graph_closure, group.digests), index)
 
 
 def _cache_keys(

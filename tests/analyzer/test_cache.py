@@ -210,7 +210,18 @@ def test_cache_lives_under_the_configuration_root_with_no_temporary_files_left(
 
     folder = project / CACHE_DIR_NAME
     entries = sorted(path.relative_to(folder).parts[0] for path in folder.rglob("*.json"))
-    assert entries == ["file", "file", "file", "file", "graph", "parse-index", "project", "project-index", "run"]
+    assert entries == [
+        "file",
+        "file",
+        "file",
+        "file",
+        "graph",
+        "parse-index",
+        "parse-index",
+        "project",
+        "project-index",
+        "run",
+    ]
     assert list(folder.rglob(".tmp-*")) == []
     assert (folder / ".gitignore").read_text() == "*\n"
 
@@ -602,3 +613,20 @@ def test_a_model_graph_survives_the_json_round_trip_through_the_cache(tmp_path: 
     restored = graph_from_json(entry)
     assert restored == graph
     assert repr(restored) == repr(graph)
+
+
+def test_a_leaf_edit_after_a_model_edit_was_undone_still_parses_only_the_leaf_reach(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    write_tree(project, {"shop/models.py": MODELS + "\n    # a comment\n"})
+    run_json(capsys)
+    write_tree(project, {"shop/models.py": MODELS, "shop/tasks.py": TASKS + "\n    LIMIT = 10\n"})
+    parsed.clear()
+
+    cached_output, document = run_json(capsys)
+
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/tasks.py"]
+    assert codes_and_places(document) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
