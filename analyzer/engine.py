@@ -678,14 +678,15 @@ def _reuse_project_results(
     from analyzer.integrations.scope import module_contributes
 
     index = result_cache.get("project-index", keys.project_index(number))
-    if index is None:
-        return False
-    contributors = index.get("contributors")
-    fingerprints = index.get("fingerprints")
-    if not isinstance(contributors, list) or not isinstance(fingerprints, dict):
+    contributors = index.get("contributors") if index is not None else None
+    if not isinstance(contributors, list):
         return False
     key = keys.project(group, graph_key, contributors)
-    if result_cache.get("project", key) is None:
+    entry = result_cache.get("project", key)
+    # The content of every file when the entry was computed: a file that differs now must not have become a
+    # contributor. (Files the contributors reach are in the key.)
+    fingerprints = entry.get("fingerprints") if entry is not None else None
+    if entry is None or not isinstance(fingerprints, dict):
         return False
     imports = ImportGraph(group.facts)
     reached = imports.closure(contributors)
@@ -695,14 +696,11 @@ def _reuse_project_results(
             continue
         if modname in reached or module_contributes(group.project, modname, paths[modname]):
             return False
-    return _load_project_results(result_cache, key, group.project)
+    return _load_project_results(entry, key, group.project)
 
 
-def _load_project_results(result_cache: ResultCache, key: str, project: ProjectContext) -> bool:
-    """Seed the project memo with cached integration results; False when there is no usable entry."""
-    entry = result_cache.get("project", key)
-    if entry is None:
-        return False
+def _load_project_results(entry: dict[str, Any], key: str, project: ProjectContext) -> bool:
+    """Seed the project memo with cached integration results; False when the entry is malformed."""
     try:
         for name, items in entry.items():
             if name in _OWNED_PROJECT_RESULTS:
@@ -735,9 +733,9 @@ def _store_project_results(
         else:
             payload[name] = [finding_to_json(finding) for finding in project.memo[name]]
     if payload:
+        payload["fingerprints"] = group.digests
         result_cache.put("project", key, payload)
-        index = {"contributors": contributors, "fingerprints": group.digests}
-        result_cache.put("project-index", keys.project_index(number), index)
+        result_cache.put("project-index", keys.project_index(number), {"contributors": contributors})
 
 
 def _store_parse_index(

@@ -630,3 +630,20 @@ def test_a_leaf_edit_after_a_model_edit_was_undone_still_parses_only_the_leaf_re
     assert codes_and_places(document) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
     uncached_output, _ = run_json(capsys, "--no-cache")
     assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_a_leaf_edit_after_a_view_edit_was_undone_reuses_the_project_wide_results(
+    integrated: Path, capsys: pytest.CaptureFixture[str], integration_runs: list[str]
+) -> None:
+    run_json(capsys)
+    write_tree(integrated, {"shop/views.py": BOOK_VIEW + "\n    # a comment\n"})
+    run_json(capsys)
+    write_tree(integrated, {"shop/views.py": BOOK_VIEW, "shop/describe.py": VIEW_LEAF + "\n    LABEL = 'books'\n"})
+    integration_runs.clear()
+
+    cached_output, document = run_json(capsys)
+
+    assert integration_runs == []
+    assert codes_and_places(document) == INTEGRATED_FINDINGS
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
