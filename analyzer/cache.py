@@ -1,6 +1,6 @@
 """The on-disk result cache in ``.django-orm-analyzer-cache/``, so that a rerun does only the work a change needs.
 
-Two kinds of entries, both JSON, both written atomically (a temporary file renamed over the target) so that
+Entries are JSON, written atomically (a temporary file renamed over the target) so that
 concurrent runs never read half an entry:
 
 * a *run* entry holds the raw findings and errors of a whole run, keyed by the analyzer's fingerprint, the
@@ -8,6 +8,11 @@ concurrent runs never read half an entry:
   with nothing changed reads it and builds no astroid tree at all.
 * a *file* entry holds what the rules reported when checking one file, keyed by the same global parts plus the
   file's content hash and the content hashes of everything its findings can depend on (see ``engine``).
+
+Three kinds support those: a *graph* entry holds a model graph, a *parse-index* entry records what the last run
+of a group parsed and which graph it built (so that an edit far from the models parses only what it reaches), and
+a *project* entry with its *project-index* holds the template, serializer and admin results and the modules they
+were built from.
 
 Entries are raw results, before ``noqa``, ``per-file-ignores``, the baseline and the runtime report are applied,
 so those stay cheap to change. A corrupt or unreadable entry is a miss, never an error.
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer.findings import FileError, Finding, Fix, RelatedLocation, Severity
+from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +104,54 @@ def results_from_json(data: dict[str, Any]) -> tuple[list[Finding], list[FileErr
     return findings, errors
 
 
+def _model_to_json(info: ModelInfo) -> dict[str, Any]:
+    # ``asdict`` deep-copies every value; the graph is already plain data, so shallow copies are enough and several
+    # times faster on a large project.
+    data = dict(vars(info))
+    data["fields"] = {name: dict(vars(item)) for name, item in info.fields.items()}
+    return data
+
+
+def graph_to_json(graph: ModelGraph) -> dict[str, Any]:
+    return {
+        "models": {label: _model_to_json(info) for label, info in graph.models.items()},
+        "by_qualname": graph.by_qualname,
+        "auth_user_model": graph.auth_user_model,
+    }
+
+
+def _model_from_json(data: dict[str, Any]) -> ModelInfo:
+    ordering = data["ordering"]
+    return ModelInfo(
+        label=data["label"],
+        app_label=data["app_label"],
+        name=data["name"],
+        qualname=data["qualname"],
+        path=data["path"],
+        line=data["line"],
+        abstract=data["abstract"],
+        proxy=data["proxy"],
+        bases=tuple(data["bases"]),
+        fields={name: FieldInfo(**{**item, "kind": FieldKind(item["kind"])}) for name, item in data["fields"].items()},
+        managers=tuple(data["managers"]),
+        has_str=data["has_str"],
+        ordering=tuple(ordering) if ordering is not None else None,
+        properties=dict(data["properties"]),
+        methods=dict(data["methods"]),
+        manager_classes={name: tuple(classes) for name, classes in data["manager_classes"].items()},
+        parents=tuple(data["parents"]),
+    )
+
+
+def graph_from_json(data: dict[str, Any]) -> ModelGraph:
+    """The inverse of ``graph_to_json``; raises KeyError, TypeError or ValueError on a malformed document."""
+    return ModelGraph(
+        models={label: _model_from_json(item) for label, item in data["models"].items()},
+        by_qualname=dict(data["by_qualname"]),
+        auth_user_model=data["auth_user_model"],
+    )
+
+
 class ResultCache:
     """Entries under one cache folder; keys are hex hashes, values JSON objects."""
 
@@ -121,6 +175,15 @@ class ResultCache:
         payload = document.get("payload")
         return payload if isinstance(payload, dict) else None
 
+    def has(self, kind: str, key: str) -> bool:
+        return self._path(kind, key).is_file()
+
+    def discard(self, kind: str, key: str) -> None:
+        try:
+            self._path(kind, key).unlink(missing_ok=True)
+        except OSError as error:
+            logger.warning("cannot remove cache entry %s: %s", key, error, extra={"kind": kind, "key": key})
+
     def put(self, kind: str, key: str, payload: dict[str, Any]) -> None:
         path = self._path(kind, key)
         try:
@@ -128,7 +191,8 @@ class ResultCache:
             handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"format": CACHE_FORMAT, "payload": payload}, stream, separators=(",", ":"))
+                    # One-shot dumps uses the C encoder; dump() streams through the pure-Python one.
+                    stream.write(json.dumps({"format": CACHE_FORMAT, "payload": payload}, separators=(",", ":")))
                 os.replace(temporary, path)
             except BaseException:
                 os.unlink(temporary)

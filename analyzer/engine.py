@@ -9,7 +9,8 @@ Speed: a cheap text pass (``analyzer.prefilter``) skips files that cannot matter
 ``self.x = ...`` assignments, which import Django's own source, are skipped); the cyclic garbage collector is off
 while the run builds its long-lived trees; each tree is walked once into a node index that rules and integrations
 query (``analyzer.context.nodes_of``); rules run in forked worker processes that share the parsed trees; and with a
-cache folder, results are reused per run and per file (``analyzer.cache``).
+cache folder, results are reused per run and per file, and after an edit far from the models and the
+integrations only what the re-checked files reach is parsed (``_partial_group``, ``analyzer.cache``).
 """
 
 from __future__ import annotations
@@ -21,17 +22,29 @@ import multiprocessing
 import os
 import time
 import tokenize
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import astroid
 from astroid import nodes
 
 from analyzer import rules as rule_registry
 from analyzer.baseline import Baseline
-from analyzer.cache import ResultCache, analyzer_fingerprint, combine, digest, results_from_json, results_to_json
+from analyzer.cache import (
+    ResultCache,
+    analyzer_fingerprint,
+    combine,
+    digest,
+    finding_from_json,
+    finding_to_json,
+    graph_from_json,
+    graph_to_json,
+    results_from_json,
+    results_to_json,
+)
 from analyzer.config import Config, select_rules, validate_selectors
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
@@ -189,6 +202,11 @@ class _Group:
     errors: list[FileError]
     facts: dict[str, FileFacts] = field(default_factory=dict)
     digests: dict[str, str] = field(default_factory=dict)  # modname -> SourceText.fingerprint
+    # What a run that parses every relevant file has: the modules that parse, in file order, and the files it
+    # checks as (module, display path). A partial group (``_partial_group``) parses fewer and predicts these.
+    parsed: list[str] = field(default_factory=list)
+    checkable: list[tuple[str, str]] = field(default_factory=list)
+    graph_failed: bool = False
 
 
 def _prefilter_applies(rules: Sequence[Rule]) -> bool:
@@ -197,10 +215,19 @@ def _prefilter_applies(rules: Sequence[Rule]) -> bool:
     return all(rule.check.__module__.startswith(f"{rule_registry.__name__}.") for rule in rules)
 
 
-def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, *, prefilter: bool) -> _Group:
-    """Parse the files of one group that can matter (all of them without the prefilter) and build its model."""
-    from analyzer.graph_builder import build_model_graph
+@dataclass
+class _Scanned:
+    """The first, text-only pass over a group: read errors, syntax errors of the files it skips, the facts and
+    the relevant modules."""
 
+    texts: Sequence[SourceText]
+    errors: list[FileError]
+    readable: list[SourceText]
+    facts: dict[str, FileFacts]
+    wanted: set[str]
+
+
+def scan_group(texts: Sequence[SourceText], *, prefilter: bool) -> _Scanned:
     errors = [text.error for text in texts if text.error is not None]
     readable = [text for text in texts if text.text is not None]
     facts = {
@@ -209,38 +236,229 @@ def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, 
         if text.text is not None
     }
     wanted = ImportGraph(facts).relevant() if prefilter else set(facts)
-    builder = astroid.builder.AstroidBuilder(astroid.MANAGER, apply_transforms=False)
-    modules: dict[str, nodes.Module] = {}
-    lines: dict[str, list[str]] = {}
     for item in readable:
         assert item.text is not None
-        source = item.source
-        if source.modname not in wanted:
-            skipped_error = check_syntax(source, item.text)
+        if item.source.modname not in wanted:
+            skipped_error = check_syntax(item.source, item.text)
             if skipped_error is not None:
                 errors.append(skipped_error)
+    return _Scanned(texts, errors, readable, facts, wanted)
+
+
+def _parse(
+    scanned: _Scanned, names: set[str], modules: dict[str, nodes.Module], lines: dict[str, list[str]]
+) -> list[FileError]:
+    """Parse the named relevant files not parsed yet into ``modules`` and ``lines``; their parse errors."""
+    builder = astroid.builder.AstroidBuilder(astroid.MANAGER, apply_transforms=False)
+    errors: list[FileError] = []
+    for item in scanned.readable:
+        source = item.source
+        if source.modname not in names or source.modname not in scanned.wanted or source.modname in modules:
             continue
+        assert item.text is not None
         module = parse_source(builder, source, item.text)
         if isinstance(module, FileError):
             errors.append(module)
             continue
         modules[source.modname] = module
         lines[source.modname] = item.text.splitlines()
+    return errors
+
+
+def _in_file_order(scanned: _Scanned, modules: dict[str, nodes.Module]) -> dict[str, nodes.Module]:
+    return {
+        text.source.modname: modules[text.source.modname] for text in scanned.readable if text.source.modname in modules
+    }
+
+
+def _contexts(
+    sources: Sequence[SourceFile],
+    modules: dict[str, nodes.Module],
+    lines: dict[str, list[str]],
+    project: ProjectContext,
+) -> list[FileContext]:
+    return [
+        FileContext(source=source, module=modules[source.modname], lines=lines[source.modname], project=project)
+        for source in sources
+        if source.modname in modules and modules[source.modname].file == str(source.path)
+    ]
+
+
+def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, *, prefilter: bool) -> _Group:
+    """Parse the files of one group that can matter (all of them without the prefilter) and build its model."""
+    from analyzer.graph_builder import build_model_graph
+
+    scanned = scan_group(texts, prefilter=prefilter)
+    modules: dict[str, nodes.Module] = {}
+    lines: dict[str, list[str]] = {}
+    errors = scanned.errors + _parse(scanned, scanned.wanted, modules, lines)
+    modules = _in_file_order(scanned, modules)
+    graph_failed = False
     try:
         graph = build_model_graph(modules, settings)
     except Exception as error:  # a bug in the graph builder must not lose the run
         logger.debug("model graph failed", exc_info=True, extra={"files": len(texts)})
         errors.append(FileError(PROJECT_ERROR_PATH, f"internal error in model graph: {type(error).__name__}: {error}"))
         graph = ModelGraph(auth_user_model=settings.auth_user_model)
+        graph_failed = True
     sources = tuple(text.source for text in texts)
     project = ProjectContext(graph=graph, settings=settings, files=sources, modules=modules, cwd=cwd)
-    contexts = [
-        FileContext(source=source, module=modules[source.modname], lines=lines[source.modname], project=project)
-        for source in sources
-        if source.modname in modules and modules[source.modname].file == str(source.path)
-    ]
+    contexts = _contexts(sources, modules, lines, project)
     digests = {text.source.modname: text.fingerprint for text in texts}
-    return _Group(project, contexts, errors, facts, digests)
+    checkable = [(context.source.modname, context.path) for context in contexts]
+    return _Group(project, contexts, errors, scanned.facts, digests, list(modules), checkable, graph_failed)
+
+
+_INTEGRATION_RULES = frozenset({"ORM110", "ORM111", "ORM112"})
+
+
+@dataclass
+class _Partial:
+    """A group parsed in part, with the file keys and the files to check already known."""
+
+    group: _Group
+    keys: _FileKeys
+    entries: dict[str, dict[str, Any]]  # display path -> the cached entry, for the files not re-checked
+    reused: bool  # the integration results were seeded from the cache
+
+
+_IndexFacts = tuple[dict[str, str], list[str], set[str], set[str], str]
+
+
+def _index_facts(index: dict[str, Any] | None, number: int) -> _IndexFacts | None:
+    if index is None:
+        return None
+    try:
+        return (
+            {str(name): str(value) for name, value in index["fingerprints"].items()},
+            [str(name) for name in index["parsed"]],
+            {str(name) for name in index["checkable"]},
+            {str(name) for name in index["graph_closure"]},
+            str(index["graph"]),
+        )
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable parse index: %s", error, extra={"group": number})
+        return None
+
+
+def _index_before(
+    result_cache: ResultCache, keys: _CacheKeys, number: int, current: dict[str, str]
+) -> _IndexFacts | None:
+    """The last run's index when no model module changed since; else the index of an earlier run whose model modules
+    had today's content (an edit to a model undone), found by the latest index's list of model modules."""
+    latest = _index_facts(result_cache.get("parse-index", keys.parse_index(number)), number)
+    if latest is None:
+        return None
+
+    def graph_unchanged(facts: _IndexFacts) -> bool:
+        fingerprints, graph_closure = facts[0], facts[3]
+        return all(current.get(name) == fingerprints.get(name) for name in graph_closure)
+
+    if graph_unchanged(latest):
+        return latest
+    state_key = keys.graph_state(number, latest[3], current)
+    earlier = _index_facts(result_cache.get("parse-index", state_key), number)
+    return earlier if earlier is not None and graph_unchanged(earlier) else None
+
+
+def _partial_group(
+    texts: Sequence[SourceText],
+    settings: SettingsInfo,
+    cwd: Path,
+    rules: Sequence[Rule],
+    result_cache: ResultCache,
+    keys: _CacheKeys,
+    number: int,
+) -> _Partial | None:
+    """Parse only what the files to re-check can reach, or None when the last run's facts do not carry over.
+
+    The last run's index gives the content of every file, the modules that parsed and its model graph (which
+    depends only on the model modules and what they import). When no edited or removed file is among those and no
+    edited file declares a model, the graph and every file key can be computed without a tree; only the files
+    whose entries miss are checked, and those need the trees of what they import, of what imports them (a class
+    another class extends), of the model modules (properties, methods) and of the edited files. The integration
+    results need the whole project: unless their cache entry still holds, the caller parses everything.
+    """
+    from analyzer.graph_builder import build_model_graph
+
+    current = {text.source.modname: text.fingerprint for text in texts}
+    before = _index_before(result_cache, keys, number, current)
+    if before is None:
+        return None
+    fingerprints, parsed_before, checked_before, graph_closure_before, graph_key = before
+    changed = {name for name, fingerprint in current.items() if fingerprints.get(name) != fingerprint}
+    removed = set(fingerprints) - set(current)
+    if (changed | removed) & graph_closure_before:  # ruled out by _index_before; kept as the invariant
+        return None
+    graph_entry = result_cache.get("graph", graph_key)
+    try:
+        graph = graph_from_json(graph_entry) if graph_entry is not None else None
+    except (KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable model graph entry: %s", error, extra={"group": number})
+        graph = None
+    if graph is None:
+        # Unreadable or gone: drop it so that this run's full build writes it again.
+        result_cache.discard("graph", graph_key)
+        return None
+    scanned = scan_group(texts, prefilter=_prefilter_applies(rules))
+    imports = ImportGraph(scanned.facts)
+    integrations = any(rule.code in _INTEGRATION_RULES for rule in rules)
+    if integrations and changed & imports.closure(_contributors_before(result_cache, keys, number)):
+        # An edit the integration results were built from: they need every tree, so parse them all at once.
+        return None
+    unchanged_parsed = {name for name in parsed_before if name in scanned.wanted and name not in changed}
+    modules: dict[str, nodes.Module] = {}
+    lines: dict[str, list[str]] = {}
+    # Edited files, and relevant files that did not parse last time (or were not relevant then), are parsed now.
+    fresh = (changed & scanned.wanted) | (scanned.wanted - unchanged_parsed)
+    errors = scanned.errors + _parse(scanned, imports.closure(fresh), modules, lines)
+    try:
+        declared = build_model_graph(_in_file_order(scanned, modules), settings)
+    except Exception:  # the full build reports it
+        logger.debug("model graph of the edited files failed", exc_info=True, extra={"group": number})
+        return None
+    if any(qualname.rpartition(".")[0] in changed for qualname in declared.by_qualname):
+        return None
+    sources = tuple(text.source for text in texts)
+    parsed = [
+        text.source.modname
+        for text in scanned.readable
+        if text.source.modname in unchanged_parsed or text.source.modname in modules
+    ]
+    by_name = {source.modname: source for source in sources}
+    checkable = [
+        (name, by_name[name].display_path)
+        for name in parsed
+        if (name in modules and modules[name].file == str(by_name[name].path))
+        or (name not in modules and name in checked_before)
+    ]
+    project = ProjectContext(graph=graph, settings=settings, files=sources, modules={}, cwd=cwd)
+    group = _Group(project, [], errors, scanned.facts, current, parsed, checkable)
+    file_keys = keys.files(group)
+    entries: dict[str, dict[str, Any]] = {}
+    missing: set[str] = set()
+    for name, path in checkable:
+        entry = result_cache.get("file", file_keys.by_path[path])
+        if entry is None:
+            missing.add(name)
+        else:
+            entries[path] = entry
+    if missing:
+        reach = imports.closure(missing | imports.importers(missing) | file_keys.graph_closure)
+        errors.extend(_parse(scanned, reach, modules, lines))
+    project.modules = _in_file_order(scanned, modules)
+    if list(project.modules) != [name for name in parsed if name in project.modules]:
+        return None
+    group.contexts = _contexts(sources, modules, lines, project)
+    pending = [context for context in group.contexts if context.source.modname in missing]
+    if len(pending) != len(missing):
+        return None
+    reused = False
+    if pending and integrations:
+        reused = _reuse_project_results(result_cache, keys, file_keys.graph, group, number)
+        if not reused:
+            return None
+    return _Partial(group, file_keys, entries, reused)
 
 
 def check_file(context: FileContext, rules: Sequence[Rule]) -> _Checked:
@@ -351,6 +569,15 @@ def template_fingerprint(sources: Sequence[SourceFile], settings: SettingsInfo) 
     return combine(parts)
 
 
+@dataclass(frozen=True)
+class _FileKeys:
+    """The cache keys of one group: one per checked file, and one for the project-wide integration results."""
+
+    by_path: dict[str, str]
+    graph: str  # the model graph and the modules it is built from
+    graph_closure: set[str]  # those modules and what they import
+
+
 @dataclass
 class _CacheKeys:
     """The parts of every cache key that do not depend on one file."""
@@ -360,7 +587,7 @@ class _CacheKeys:
     def run(self, texts: Sequence[SourceText]) -> str:
         return combine([self.base, "run", *(text.fingerprint for text in texts)])
 
-    def files(self, group: _Group) -> dict[str, str]:
+    def files(self, group: _Group) -> _FileKeys:
         """A key per checked file: its own content, its imports' content (transitively), the model graph and the
         content of every file whose changes reach any file without an import: the modules the models are built
         from (and what they import) for every file, and the project-wide integrations (files with their words,
@@ -372,7 +599,7 @@ class _CacheKeys:
         base view). Any other file cannot see the integrations, so editing a view does not re-check it."""
         imports = ImportGraph(group.facts)
         graph = group.project.graph
-        resolver_modules = group.project.modules
+        resolver_modules = set(group.parsed)
         graph_modules: set[str] = set()
         for info in graph.models.values():
             for qualname in (info.qualname, *info.bases, *info.properties.values(), *info.methods.values()):
@@ -392,21 +619,143 @@ class _CacheKeys:
         graph_key = combine([self.base, repr(graph), *packages, *digests(graph_closure)])
         scoped_key = combine([graph_key, "integrations", *digests(scoped_closure)])
         keys: dict[str, str] = {}
-        for context in group.contexts:
-            modname = context.source.modname
+        for modname, path in group.checkable:
             shared_key = scoped_key if modname in scope_dependents else graph_key
             parts = digests(imports.closure([modname]))
-            keys[context.path] = combine([shared_key, "file", group.digests[modname], *parts])
-        return keys
+            keys[path] = combine([shared_key, "file", group.digests[modname], *parts])
+        return _FileKeys(keys, graph_key, graph_closure)
+
+    def graph_state(self, number: int, graph_closure: Collection[str], fingerprints: dict[str, str]) -> str:
+        """Where a run's index is kept by the content of its model modules, for a later run to find again."""
+        parts = sorted(f"{name}={fingerprints.get(name, '')}" for name in graph_closure)
+        return combine([self.base, "graph-state", str(number), *parts])
+
+    def parse_index(self, number: int) -> str:
+        """Where the latest run of group ``number`` says what it parsed and which model graph it built."""
+        return combine([self.base, "parse-index", str(number)])
+
+    def project_index(self, number: int) -> str:
+        """Where the latest integration results of group ``number`` say which modules they were built from."""
+        return combine([self.base, "project-index", str(number)])
+
+    def project(self, group: _Group, graph_key: str, contributors: Sequence[str]) -> str:
+        """The key of the integration results: the model graph, the templates (in the base), the contributing
+        modules in file order and the content of everything they import (``analyzer.integrations.scope``)."""
+        imports = ImportGraph(group.facts)
+        # A view with no module of its own falls back to the first parsed module for name resolution.
+        first = group.parsed[0] if group.parsed else ""
+        closure = sorted(group.digests[name] for name in imports.closure(contributors) if name in group.digests)
+        return combine([graph_key, "project", first, *contributors, "imports", *closure])
 
 
-def _project_module(qualname: str, modules: dict[str, nodes.Module]) -> list[str]:
+def _project_module(qualname: str, modules: Collection[str]) -> list[str]:
     parts = qualname.split(".")
     for end in range(len(parts) - 1, 0, -1):
         head = ".".join(parts[:end])
         if head in modules:
             return [head]
     return []
+
+
+# The project-wide results of the integration rules (``ProjectContext.shared`` keys), cached as one entry so that
+# a rerun that re-checks only files outside their scope does not recompute them. ORM110 keeps the file of the
+# render that owns each finding; ORM111 and ORM112 keep plain findings.
+_OWNED_PROJECT_RESULTS = ("rules.ORM110",)
+_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112")
+
+
+def _contributors_before(result_cache: ResultCache, keys: _CacheKeys, number: int) -> list[str]:
+    index = result_cache.get("project-index", keys.project_index(number))
+    contributors = index.get("contributors") if index is not None else None
+    return [str(name) for name in contributors] if isinstance(contributors, list) else []
+
+
+def _reuse_project_results(
+    result_cache: ResultCache, keys: _CacheKeys, graph_key: str, group: _Group, number: int
+) -> bool:
+    """Seed the project memo with the integration results of an earlier run when they still hold: no module they
+    were built from (or that those import) changed, and no other changed module became a contributor."""
+    from analyzer.integrations.scope import module_contributes
+
+    index = result_cache.get("project-index", keys.project_index(number))
+    contributors = index.get("contributors") if index is not None else None
+    if not isinstance(contributors, list):
+        return False
+    key = keys.project(group, graph_key, contributors)
+    entry = result_cache.get("project", key)
+    # The content of every file when the entry was computed: a file that differs now must not have become a
+    # contributor. (Files the contributors reach are in the key.)
+    fingerprints = entry.get("fingerprints") if entry is not None else None
+    if entry is None or not isinstance(fingerprints, dict):
+        return False
+    imports = ImportGraph(group.facts)
+    reached = imports.closure(contributors)
+    paths = {source.modname: source.display_path for source in group.project.files}
+    for modname, fingerprint in group.digests.items():
+        if fingerprints.get(modname) == fingerprint:
+            continue
+        if modname in reached or module_contributes(group.project, modname, paths[modname]):
+            return False
+    return _load_project_results(entry, key, group.project)
+
+
+def _load_project_results(entry: dict[str, Any], key: str, project: ProjectContext) -> bool:
+    """Seed the project memo with cached integration results; False when the entry is malformed."""
+    try:
+        for name, items in entry.items():
+            if name in _OWNED_PROJECT_RESULTS:
+                project.memo[name] = [(owner, finding_from_json(item)) for owner, item in items]
+            elif name in _PROJECT_RESULTS:
+                project.memo[name] = [finding_from_json(item) for item in items]
+    except (KeyError, TypeError, ValueError) as error:
+        logger.debug("ignoring unreadable project entry %s: %s", key, error, extra={"key": key})
+        for name in _PROJECT_RESULTS:
+            project.memo.pop(name, None)
+        return False
+    return True
+
+
+def _store_project_results(
+    result_cache: ResultCache, keys: _CacheKeys, graph_key: str, group: _Group, number: int
+) -> None:
+    """Save the integration results the rules computed in this process (the parent computes them before forking),
+    and which modules they were built from."""
+    project = group.project
+    built_from = project.memo.get("integrations.contributors", set())
+    contributors = [source.modname for source in project.files if source.modname in built_from]
+    key = keys.project(group, graph_key, contributors)
+    payload: dict[str, Any] = {}
+    for name in _PROJECT_RESULTS:
+        if name not in project.memo:
+            continue
+        if name in _OWNED_PROJECT_RESULTS:
+            payload[name] = [[owner, finding_to_json(finding)] for owner, finding in project.memo[name]]
+        else:
+            payload[name] = [finding_to_json(finding) for finding in project.memo[name]]
+    if payload:
+        payload["fingerprints"] = group.digests
+        result_cache.put("project", key, payload)
+        result_cache.put("project-index", keys.project_index(number), {"contributors": contributors})
+
+
+def _store_parse_index(
+    result_cache: ResultCache, keys: _CacheKeys, file_keys: _FileKeys, group: _Group, number: int, *, built_graph: bool
+) -> None:
+    """Record what this run parsed and its model graph, so that the next run can parse only what it needs.
+
+    A run that built the graph writes it (over an unreadable entry too); a run that reused it writes it only
+    when the key moved (a new package)."""
+    if built_graph or not result_cache.has("graph", file_keys.graph):
+        result_cache.put("graph", file_keys.graph, graph_to_json(group.project.graph))
+    index = {
+        "fingerprints": group.digests,
+        "parsed": group.parsed,
+        "checkable": [name for name, _ in group.checkable],
+        "graph_closure": sorted(file_keys.graph_closure),
+        "graph": file_keys.graph,
+    }
+    result_cache.put("parse-index", keys.parse_index(number), index)
+    result_cache.put("parse-index", keys.graph_state(number, file_keys.graph_closure, group.digests), index)
 
 
 def _cache_keys(
@@ -456,33 +805,50 @@ def _run_rules(
     groups = partition_by_module_name([text.source for text in texts])
     for number, group_sources in enumerate(groups):
         phase_started = time.perf_counter()
-        group = build_group(
-            [by_display_path[source.display_path] for source in group_sources], settings, cwd, prefilter=prefilter
-        )
+        group_texts = [by_display_path[source.display_path] for source in group_sources]
+        partial = None
+        if result_cache is not None and keys is not None:
+            partial = _partial_group(group_texts, settings, cwd, rules, result_cache, keys, number)
+        group = partial.group if partial is not None else build_group(group_texts, settings, cwd, prefilter=prefilter)
         raw.errors.extend(group.errors)
         logger.debug(
             "parsed %d of %d files in %.2fs",
-            len(group.contexts),
+            len(group.project.modules),
             len(group_sources),
             time.perf_counter() - phase_started,
             extra={"files": len(group_sources)},
         )
         phase_started = time.perf_counter()
-        file_keys = keys.files(group) if keys is not None and result_cache is not None else {}
+        group_keys = keys.files(group) if partial is None and keys is not None else None
+        if partial is not None:
+            group_keys = partial.keys
+        file_keys = group_keys.by_path if group_keys is not None else {}
+        contexts = {context.path: context for context in group.contexts}
         pending: list[FileContext] = []
-        for context in group.contexts:
-            entry = result_cache.get("file", file_keys[context.path]) if result_cache is not None else None
+        for _, path in group.checkable:
+            if partial is not None:
+                entry = partial.entries.get(path)
+            else:
+                entry = result_cache.get("file", file_keys[path]) if result_cache is not None else None
             if entry is None:
-                pending.append(context)
+                pending.append(contexts[path])
                 continue
             findings, errors = results_from_json(entry)
             raw.findings.extend(findings)
             raw.errors.extend(errors)
+        reused = partial.reused if partial is not None else False
+        if pending and partial is None and result_cache is not None and keys is not None and group_keys is not None:
+            reused = _reuse_project_results(result_cache, keys, group_keys.graph, group, number)
         for context, checked in zip(pending, check_files(pending, rules, config.jobs, progress), strict=True):
             raw.findings.extend(checked.findings)
             raw.errors.extend(checked.errors)
             if result_cache is not None:
                 result_cache.put("file", file_keys[context.path], results_to_json(checked.findings, checked.errors))
+        if result_cache is not None and keys is not None and group_keys is not None:
+            if pending and not reused:
+                _store_project_results(result_cache, keys, group_keys.graph, group, number)
+            if not group.graph_failed:
+                _store_parse_index(result_cache, keys, group_keys, group, number, built_graph=partial is None)
         logger.debug(
             "checked %d files in %.2fs",
             len(pending),

@@ -21,7 +21,7 @@ from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
 from analyzer.flow.values import Instance, ObjectOf, Origin, QuerySet, RowRef, Value
-from analyzer.integrations.frames import DjangoFrame, run_method
+from analyzer.integrations.frames import DjangoFrame, contributors, run_method
 from analyzer.integrations.templates import RELATION_EVENTS
 from analyzer.modelgraph import FieldKind
 from analyzer.queryset import QuerySetState
@@ -46,7 +46,7 @@ class AdminRead:
     node: nodes.NodeNG = field(compare=False, hash=False, repr=False)
 
 
-def _registered_models(flow: FlowProject, module: nodes.Module) -> dict[str, list[str]]:
+def registered_models(flow: FlowProject, module: nodes.Module) -> dict[str, list[str]]:
     """Admin class qualname -> model labels, from ``@admin.register`` decorators and ``.register()`` calls."""
     found: dict[str, list[str]] = {}
 
@@ -244,7 +244,10 @@ def project_admin_reads(project: ProjectContext) -> list[AdminRead]:
         for source in project.files:
             module = project.modules.get(source.modname)
             if module is not None and module.file == str(source.path):
-                for qualname, labels in _registered_models(flow, module).items():
+                found = registered_models(flow, module)
+                if found:
+                    contributors(project).add(source.modname)
+                for qualname, labels in found.items():
                     registered.setdefault(qualname, []).extend(labels)
         reads: list[AdminRead] = []
         for qualname, labels in registered.items():

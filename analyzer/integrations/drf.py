@@ -21,7 +21,7 @@ from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
 from analyzer.flow.values import UNKNOWN, ClassRef, Instance, ObjectOf, QuerySet, RelatedManager, RowRef, Value
-from analyzer.integrations.frames import DjangoFrame, call_as_engine, run_method
+from analyzer.integrations.frames import DjangoFrame, call_as_engine, contributors, run_method
 from analyzer.integrations.templates import RELATION_EVENTS
 from analyzer.integrations.views import class_queryset
 from analyzer.modelgraph import FieldKind
@@ -390,6 +390,7 @@ def project_serializer_reads(project: ProjectContext) -> list[SerializerRead]:
             module = project.modules.get(source.modname)
             if module is None or module.file != str(source.path):
                 continue
+            before = len(reads)
             for classdef in nodes_of(module, nodes.ClassDef):
                 if not classdef.bases:
                     continue
@@ -400,6 +401,8 @@ def project_serializer_reads(project: ProjectContext) -> list[SerializerRead]:
                         "[%(path)s:%(view)s] %(message)s",
                         {"path": source.display_path, "view": classdef.name, "message": "too deep"},
                     )
+            if len(reads) > before:
+                contributors(project).add(source.modname)
         return reads
 
     return project.shared("integrations.serializer_reads", compute)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
-from analyzer.context import nodes_of
+from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import MAX_CALL_DEPTH, FlowProject, Frame
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import class_member, last_name
@@ -174,6 +174,13 @@ def _render_wrapper(flow: FlowProject, function: nodes.FunctionDef) -> RenderWra
         if template is not None and context is not None:
             return RenderWrapper(template[0], template[1], context[0], context[1])
     return None
+
+
+def contributors(project: ProjectContext) -> set[str]:
+    """The modules whose own code produced a render, a viewset's serializer reads or an admin registration this run:
+    the project-wide integration results depend only on them and what they import (``engine`` keys its cache so)."""
+    found: set[str] = project.shared("integrations.contributors", set)
+    return found
 
 
 def render_wrappers(flow: FlowProject) -> dict[str, RenderWrapper]:

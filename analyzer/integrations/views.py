@@ -34,6 +34,7 @@ from analyzer.integrations.frames import (
     PaginatorOf,
     ViewFrame,
     ViewState,
+    contributors,
     render_wrappers,
     run_method,
     set_view_state,
@@ -344,8 +345,11 @@ def project_renders(project: ProjectContext) -> list[ViewRender]:
             module = project.modules.get(source.modname)
             if module is None or module.file != str(source.path):
                 continue
-            renders += function_renders(flow, module, source.display_path)
-            renders += class_renders(flow, module, source.display_path)
+            found = function_renders(flow, module, source.display_path)
+            found += class_renders(flow, module, source.display_path)
+            if found:
+                contributors(project).add(source.modname)
+            renders += found
         return renders
 
     return project.shared("integrations.renders", compute)

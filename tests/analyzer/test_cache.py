@@ -11,8 +11,9 @@ from textwrap import dedent
 import pytest
 
 import analyzer.engine
-from analyzer.cache import CACHE_DIR_NAME, ResultCache
+from analyzer.cache import CACHE_DIR_NAME, ResultCache, graph_from_json, graph_to_json
 from analyzer.cli import main
+from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
 from tests.analyzer.helpers import write_tree
 
 MODELS = """
@@ -209,7 +210,18 @@ def test_cache_lives_under_the_configuration_root_with_no_temporary_files_left(
 
     folder = project / CACHE_DIR_NAME
     entries = sorted(path.relative_to(folder).parts[0] for path in folder.rglob("*.json"))
-    assert entries == ["file", "file", "file", "file", "run"]
+    assert entries == [
+        "file",
+        "file",
+        "file",
+        "file",
+        "graph",
+        "parse-index",
+        "parse-index",
+        "project",
+        "project-index",
+        "run",
+    ]
     assert list(folder.rglob(".tmp-*")) == []
     assert (folder / ".gitignore").read_text() == "*\n"
 
@@ -325,3 +337,313 @@ def test_editing_one_view_rechecks_a_view_built_on_a_project_base_view_without_v
     run_json(capsys)
 
     assert checked == ["shop/books.py", "shop/listing.py", "shop/models.py", "shop/views.py"]
+
+
+BOOK_VIEW = """
+    from django.shortcuts import render
+
+    from shop.models import Book
+
+    def book_list(request):
+        return render(request, "shop/book_list.html", {"books": Book.objects.all()})
+"""
+BOOK_TEMPLATE = (
+    "<ul>\n{% for book in books %}\n  <li>{{ book.title }} by {{ book.author.name }}</li>\n{% endfor %}\n</ul>\n"
+)
+SERIALIZERS = """
+    from rest_framework import serializers, viewsets
+
+    from shop.models import Book
+
+    class BookSerializer(serializers.ModelSerializer):
+        author_name = serializers.CharField(source="author.name")
+
+        class Meta:
+            model = Book
+            fields = ["title", "author_name"]
+
+    class BookViewSet(viewsets.ReadOnlyModelViewSet):
+        queryset = Book.objects.all()
+        serializer_class = BookSerializer
+"""
+# A leaf that imports the viewset module (so it is among the files the integrations could report in) but holds
+# no render, viewset or admin of its own.
+VIEW_LEAF = """
+    from shop import api
+
+    def describe():
+        return api.__name__
+"""
+
+
+@pytest.fixture
+def integration_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """One entry per computation of the project-wide ORM110 and ORM111 results."""
+    import analyzer.rules.serializer_related_access as orm111
+    import analyzer.rules.template_related_access as orm110
+
+    runs: list[str] = []
+    for module, code in ((orm110, "ORM110"), (orm111, "ORM111")):
+        original = module._findings
+
+        def recording(project: object, original: object = original, code: str = code) -> object:
+            runs.append(code)
+            return original(project)  # type: ignore[operator]
+
+        monkeypatch.setattr(module, "_findings", recording)
+    yield runs
+
+
+@pytest.fixture
+def integrated(project: Path) -> Path:
+    write_tree(
+        project,
+        {
+            "shop/views.py": BOOK_VIEW,
+            "shop/templates/shop/book_list.html": BOOK_TEMPLATE,
+            "shop/api.py": SERIALIZERS,
+            "shop/describe.py": VIEW_LEAF,
+        },
+    )
+    return project
+
+
+def assert_same_as_uncached(capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    cached_output, document = run_json(capsys)
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+    return document
+
+
+INTEGRATED_FINDINGS = [
+    ("ORM111", "shop/api.py", 6),
+    ("ORM101", "shop/report.py", 4),
+    ("ORM301", "shop/tasks.py", 5),
+    ("ORM110", "shop/templates/shop/book_list.html", 3),
+    ("ORM410", "shop/views.py", 6),
+]
+
+
+def test_editing_a_leaf_that_imports_a_view_reuses_the_project_wide_results(
+    integrated: Path, capsys: pytest.CaptureFixture[str], checked: list[str], integration_runs: list[str]
+) -> None:
+    _, before = run_json(capsys)
+    assert integration_runs == ["ORM110", "ORM111"]
+    checked.clear()
+    integration_runs.clear()
+    write_tree(integrated, {"shop/describe.py": VIEW_LEAF + "\n    LABEL = 'books'\n"})
+
+    cached_output, after = run_json(capsys)
+
+    assert checked == ["shop/describe.py"]
+    assert integration_runs == []
+    assert codes_and_places(after) == codes_and_places(before) == INTEGRATED_FINDINGS
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_a_leaf_edited_into_a_view_recomputes_the_project_wide_results(
+    integrated: Path, capsys: pytest.CaptureFixture[str], integration_runs: list[str]
+) -> None:
+    run_json(capsys)
+    integration_runs.clear()
+    write_tree(integrated, {"shop/describe.py": BOOK_VIEW.replace("book_list(", "other_list(")})
+
+    document = assert_same_as_uncached(capsys)
+
+    # Computed by the cached run, then by the uncached one.
+    assert integration_runs == ["ORM110", "ORM111", "ORM110", "ORM111"]
+    # The new view renders the same template: a second ORM110 at the same line, rendered by describe.other_list.
+    assert codes_and_places(document) == [
+        ("ORM111", "shop/api.py", 6),
+        ("ORM410", "shop/describe.py", 6),
+        ("ORM101", "shop/report.py", 4),
+        ("ORM301", "shop/tasks.py", 5),
+        ("ORM110", "shop/templates/shop/book_list.html", 3),
+        ("ORM110", "shop/templates/shop/book_list.html", 3),
+        ("ORM410", "shop/views.py", 6),
+    ]
+    findings = document["findings"]
+    assert isinstance(findings, list)
+    renders = sorted("describe.other_list" in finding["message"] for finding in findings if finding["code"] == "ORM110")
+    assert renders == [False, True]
+
+
+def test_editing_a_template_updates_its_finding_and_matches_an_uncached_run(
+    integrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+    (integrated / "shop" / "templates" / "shop" / "book_list.html").write_text(
+        "<ul>\n{% for book in books %}\n  <li>{{ book.title }}</li>\n{% endfor %}\n</ul>\n"
+    )
+
+    document = assert_same_as_uncached(capsys)
+
+    assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM110"]
+
+
+def test_editing_a_serializer_updates_its_finding_and_matches_an_uncached_run(
+    integrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+    write_tree(integrated, {"shop/api.py": SERIALIZERS.replace("objects.all()", 'objects.select_related("author")')})
+
+    document = assert_same_as_uncached(capsys)
+
+    assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM111"]
+
+
+def test_editing_a_view_updates_its_finding_and_matches_an_uncached_run(
+    integrated: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run_json(capsys)
+    write_tree(integrated, {"shop/views.py": BOOK_VIEW.replace("objects.all()", 'objects.select_related("author")')})
+
+    document = assert_same_as_uncached(capsys)
+
+    assert codes_and_places(document) == [item for item in INTEGRATED_FINDINGS if item[0] != "ORM110"]
+
+
+def test_editing_a_leaf_parses_only_the_leaf_its_imports_and_the_model_modules(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    parsed.clear()
+    write_tree(project, {"shop/tasks.py": TASKS + "\n    LIMIT = 10\n"})
+
+    cached_output, document = run_json(capsys)
+
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/tasks.py"]
+    assert codes_and_places(document) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+ORDER_MODEL = """
+    from django.db import models
+
+    from shop.models import Book
+
+    class Order(models.Model):
+        book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="orders")
+
+        def __str__(self):
+            return self.book.title
+
+    def order_titles():
+        return [order.book.title for order in Order.objects.all()]
+"""
+
+
+def test_a_leaf_edited_to_declare_a_model_is_analysed_with_the_new_model_graph(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    parsed.clear()
+    write_tree(project, {"shop/tasks.py": ORDER_MODEL})
+
+    cached_output, document = run_json(capsys)
+
+    # The model graph changes, so every relevant file is parsed again.
+    assert "shop/report.py" in parsed
+    assert codes_and_places(document) == [
+        ("ORM101", "shop/report.py", 4),
+        ("ORM504", "shop/tasks.py", 9),
+        ("ORM101", "shop/tasks.py", 12),
+    ]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_added_and_removed_leaf_files_match_an_uncached_run(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    run_json(capsys)
+    write_tree(project, {"shop/extra.py": TASKS})
+    (project / "shop" / "tasks.py").unlink()
+
+    cached_output, document = run_json(capsys)
+
+    assert codes_and_places(document) == [("ORM301", "shop/extra.py", 5), ("ORM101", "shop/report.py", 4)]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_an_unreadable_model_graph_entry_means_a_full_parse_with_the_same_findings(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    first, _ = run_json(capsys)
+    for entry in (project / CACHE_DIR_NAME / "graph").rglob("*.json"):
+        entry.write_text("{not json")
+    write_tree(project, {"shop/tasks.py": TASKS + "\n    LIMIT = 10\n"})
+    parsed.clear()
+
+    second, _ = run_json(capsys)
+
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/report.py", "shop/tasks.py"]
+    assert without_seconds(second) == without_seconds(first)
+
+
+def test_a_model_graph_survives_the_json_round_trip_through_the_cache(tmp_path: Path) -> None:
+    author = FieldInfo("author", FieldKind.FOREIGN_KEY, "shop.Book", target="shop.Author", related_name="books")
+    book = ModelInfo(
+        label="shop.Book",
+        app_label="shop",
+        name="Book",
+        qualname="shop.models.Book",
+        path="shop/models.py",
+        line=3,
+        bases=("shop.models.Base",),
+        fields={"author": author, "title": FieldInfo("title", FieldKind.FIELD, "shop.Book", field_class="CharField")},
+        managers=("objects", "published"),
+        ordering=("-title",),
+        properties={"byline": "shop.models.Book.byline"},
+        manager_classes={"published": ("shop.models.PublishedManager",)},
+    )
+    plain = ModelInfo(label="shop.Author", app_label="shop", name="Author", qualname="shop.models.Author")
+    graph = ModelGraph(
+        models={"shop.Book": book, "shop.Author": plain},
+        by_qualname={"shop.models.Book": "shop.Book", "shop.models.Author": "shop.Author"},
+        auth_user_model="accounts.User",
+    )
+    cache = ResultCache(tmp_path / "cache")
+
+    cache.put("graph", "cd34", graph_to_json(graph))
+    entry = cache.get("graph", "cd34")
+
+    assert entry is not None
+    restored = graph_from_json(entry)
+    assert restored == graph
+    assert repr(restored) == repr(graph)
+
+
+def test_a_leaf_edit_after_a_model_edit_was_undone_still_parses_only_the_leaf_reach(
+    project: Path, capsys: pytest.CaptureFixture[str], parsed: list[str]
+) -> None:
+    run_json(capsys)
+    write_tree(project, {"shop/models.py": MODELS + "\n    # a comment\n"})
+    run_json(capsys)
+    write_tree(project, {"shop/models.py": MODELS, "shop/tasks.py": TASKS + "\n    LIMIT = 10\n"})
+    parsed.clear()
+
+    cached_output, document = run_json(capsys)
+
+    assert parsed == ["shop/__init__.py", "shop/models.py", "shop/tasks.py"]
+    assert codes_and_places(document) == [("ORM101", "shop/report.py", 4), ("ORM301", "shop/tasks.py", 5)]
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
+
+
+def test_a_leaf_edit_after_a_view_edit_was_undone_reuses_the_project_wide_results(
+    integrated: Path, capsys: pytest.CaptureFixture[str], integration_runs: list[str]
+) -> None:
+    run_json(capsys)
+    write_tree(integrated, {"shop/views.py": BOOK_VIEW + "\n    # a comment\n"})
+    run_json(capsys)
+    write_tree(integrated, {"shop/views.py": BOOK_VIEW, "shop/describe.py": VIEW_LEAF + "\n    LABEL = 'books'\n"})
+    integration_runs.clear()
+
+    cached_output, document = run_json(capsys)
+
+    assert integration_runs == []
+    assert codes_and_places(document) == INTEGRATED_FINDINGS
+    uncached_output, _ = run_json(capsys, "--no-cache")
+    assert without_seconds(cached_output) == without_seconds(uncached_output)
