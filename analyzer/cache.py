@@ -32,7 +32,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from analyzer.findings import FileError, Finding, Fix, RelatedLocation, Severity
+from analyzer.findings import FileError, Finding
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
 
 logger = logging.getLogger(__name__)
@@ -67,39 +67,15 @@ def analyzer_fingerprint() -> str:
     return combine([version, *(f"{path.relative_to(_PACKAGE_DIR)}:{digest(path.read_bytes())}" for path in sources)])
 
 
-def finding_to_json(finding: Finding) -> dict[str, Any]:
-    return asdict(finding)
-
-
-def finding_from_json(data: dict[str, Any]) -> Finding:
-    fix = data["fix"]
-    return Finding(
-        code=data["code"],
-        name=data["name"],
-        severity=Severity(data["severity"]),
-        message=data["message"],
-        path=data["path"],
-        line=data["line"],
-        column=data["column"],
-        end_line=data["end_line"],
-        end_column=data["end_column"],
-        model=data["model"],
-        field=data["field"],
-        fix=Fix(**fix) if fix is not None else None,
-        related=tuple(RelatedLocation(**item) for item in data["related"]),
-        confirmed=data["confirmed"],
-    )
-
-
 def results_to_json(findings: Iterable[Finding], errors: Iterable[FileError]) -> dict[str, Any]:
     return {
-        "findings": [finding_to_json(finding) for finding in findings],
+        "findings": [finding.to_dict() for finding in findings],
         "errors": [asdict(error) for error in errors],
     }
 
 
 def results_from_json(data: dict[str, Any]) -> tuple[list[Finding], list[FileError]]:
-    findings = [finding_from_json(item) for item in data["findings"]]
+    findings = [Finding.from_dict(item) for item in data["findings"]]
     errors = [FileError(item["path"], item["message"]) for item in data["errors"]]
     return findings, errors
 

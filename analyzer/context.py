@@ -146,6 +146,11 @@ def nodes_of(root: nodes.NodeNG, klass: NodeClasses[N]) -> Sequence[N]:
     return list(root.nodes_of_class(klass))
 
 
+def call_keyword(call: nodes.Call, name: str) -> nodes.NodeNG | None:
+    """The value passed as ``name=`` to a call, or None."""
+    return next((item.value for item in call.keywords or () if item.arg == name), None)
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """A Python file found under the analysed paths."""

@@ -38,8 +38,6 @@ from analyzer.cache import (
     analyzer_fingerprint,
     combine,
     digest,
-    finding_from_json,
-    finding_to_json,
     graph_from_json,
     graph_to_json,
     results_from_json,
@@ -704,9 +702,9 @@ def _load_project_results(entry: dict[str, Any], key: str, project: ProjectConte
     try:
         for name, items in entry.items():
             if name in _OWNED_PROJECT_RESULTS:
-                project.memo[name] = [(owner, finding_from_json(item)) for owner, item in items]
+                project.memo[name] = [(owner, Finding.from_dict(item)) for owner, item in items]
             elif name in _PROJECT_RESULTS:
-                project.memo[name] = [finding_from_json(item) for item in items]
+                project.memo[name] = [Finding.from_dict(item) for item in items]
     except (KeyError, TypeError, ValueError) as error:
         logger.debug("ignoring unreadable project entry %s: %s", key, error, extra={"key": key})
         for name in _PROJECT_RESULTS:
@@ -729,9 +727,9 @@ def _store_project_results(
         if name not in project.memo:
             continue
         if name in _OWNED_PROJECT_RESULTS:
-            payload[name] = [[owner, finding_to_json(finding)] for owner, finding in project.memo[name]]
+            payload[name] = [[owner, finding.to_dict()] for owner, finding in project.memo[name]]
         else:
-            payload[name] = [finding_to_json(finding) for finding in project.memo[name]]
+            payload[name] = [finding.to_dict() for finding in project.memo[name]]
     if payload:
         payload["fingerprints"] = group.digests
         result_cache.put("project", key, payload)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from typing import Any
 
 
 class Severity(StrEnum):
@@ -55,6 +56,45 @@ class Finding:
 
     def with_confirmed(self, confirmed: bool = True) -> Finding:
         return replace(self, confirmed=confirmed)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The finding as in the JSON report (version 1); the cache stores it the same way."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity.value,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "model": self.model,
+            "field": self.field,
+            "fix": {"message": self.fix.message, "path": self.fix.path, "line": self.fix.line} if self.fix else None,
+            "related": [{"path": item.path, "line": item.line, "message": item.message} for item in self.related],
+            "confirmed": self.confirmed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        fix = data["fix"]
+        return cls(
+            code=data["code"],
+            name=data["name"],
+            severity=Severity(data["severity"]),
+            message=data["message"],
+            path=data["path"],
+            line=data["line"],
+            column=data["column"],
+            end_line=data["end_line"],
+            end_column=data["end_column"],
+            model=data["model"],
+            field=data["field"],
+            fix=Fix(**fix) if fix is not None else None,
+            related=tuple(RelatedLocation(**item) for item in data["related"]),
+            confirmed=data["confirmed"],
+        )
 
 
 @dataclass(frozen=True)

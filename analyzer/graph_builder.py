@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from astroid import nodes
 
-from analyzer.context import SettingsInfo
+from analyzer.context import SettingsInfo, call_keyword
 from analyzer.contrib_models import CONTRIB_ABSTRACT_BASES, contrib_models, field_from_spec
 from analyzer.flow.names import NameResolver, last_name
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
@@ -61,13 +61,6 @@ class _ClassEntry:
 def _const(node: nodes.NodeNG | None) -> object:
     if isinstance(node, nodes.Const):
         return node.value
-    return None
-
-
-def _keyword(call: nodes.Call, name: str) -> nodes.NodeNG | None:
-    for keyword in call.keywords or ():
-        if keyword.arg == name:
-            return keyword.value
     return None
 
 
@@ -234,18 +227,18 @@ class _GraphBuilder:
         raw_target: str | None = None
         through: str | None = None
         if kind in (FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE, FieldKind.MANY_TO_MANY, FieldKind.GENERIC_RELATION):
-            target_node = call.args[0] if call.args else _keyword(call, "to")
+            target_node = call.args[0] if call.args else call_keyword(call, "to")
             raw_target = self._raw_target(entry.modname, target_node)
-            through_node = _keyword(call, "through")
+            through_node = call_keyword(call, "through")
             through = self._raw_target(entry.modname, through_node) if through_node is not None else None
-        related_name = _const(_keyword(call, "related_name"))
-        related_query_name = _const(_keyword(call, "related_query_name"))
-        symmetrical = _const(_keyword(call, "symmetrical"))
+        related_name = _const(call_keyword(call, "related_name"))
+        related_query_name = _const(call_keyword(call, "related_query_name"))
+        symmetrical = _const(call_keyword(call, "symmetrical"))
         info = FieldInfo(
             name=name,
             kind=kind,
             model="",
-            null=_const(_keyword(call, "null")) is True,
+            null=_const(call_keyword(call, "null")) is True,
             related_name=related_name if isinstance(related_name, str) else None,
             related_query_name=related_query_name if isinstance(related_query_name, str) else None,
             through=through,
@@ -253,14 +246,14 @@ class _GraphBuilder:
             path=path,
             line=call.lineno,
             field_class=field_class,
-            unique=kind is FieldKind.ONE_TO_ONE or _const(_keyword(call, "unique")) is True,
-            blank=_const(_keyword(call, "blank")) is True,
+            unique=kind is FieldKind.ONE_TO_ONE or _const(call_keyword(call, "unique")) is True,
+            blank=_const(call_keyword(call, "blank")) is True,
         )
         return _DeclaredField(
             info,
             raw_target,
             symmetrical=symmetrical is not False,
-            parent_link=_const(_keyword(call, "parent_link")) is True,
+            parent_link=_const(call_keyword(call, "parent_link")) is True,
         )
 
     def _raw_target(self, modname: str, node: nodes.NodeNG | None) -> str | None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from astroid import nodes
 
-from analyzer.context import nodes_of
+from analyzer.context import call_keyword, nodes_of
 from analyzer.findings import RelatedLocation
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.existence import existence_test
@@ -963,9 +963,9 @@ class Frame:
         return self.taint_only(first)
 
     def prefetch_object(self, arguments: list[Value], keywords: dict[str, Value], node: nodes.Call) -> Value:
-        lookup_node = node.args[0] if node.args else next((k.value for k in node.keywords if k.arg == "lookup"), None)
+        lookup_node = node.args[0] if node.args else call_keyword(node, "lookup")
         lookup = lookup_node.value if isinstance(lookup_node, nodes.Const) else None
-        to_attr_node = next((k.value for k in node.keywords or () if k.arg == "to_attr"), None)
+        to_attr_node = call_keyword(node, "to_attr")
         if to_attr_node is None and len(node.args) >= 3:
             to_attr_node = node.args[2]
         to_attr = to_attr_node.value if isinstance(to_attr_node, nodes.Const) else None

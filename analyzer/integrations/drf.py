@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
-from analyzer.context import ProjectContext, nodes_of
+from analyzer.context import ProjectContext, call_keyword, nodes_of
 from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
@@ -61,10 +61,6 @@ class DeclaredField:
     many: bool = False
     nested: nodes.ClassDef | None = field(default=None, compare=False, hash=False)
     call: nodes.Call | None = field(default=None, compare=False, hash=False)
-
-
-def _keyword(call: nodes.Call, name: str) -> nodes.NodeNG | None:
-    return next((keyword.value for keyword in call.keywords or () if keyword.arg == name), None)
 
 
 def _true(node: nodes.NodeNG | None) -> bool:
@@ -142,11 +138,11 @@ class SerializerReader:
         qualname = self.flow.resolver.resolve_expr(modname, call.func)
         if qualname is None:
             return None
-        source_node = _keyword(call, "source")
+        source_node = call_keyword(call, "source")
         source = (
             source_node.value if isinstance(source_node, nodes.Const) and isinstance(source_node.value, str) else None
         )
-        many = _true(_keyword(call, "many"))
+        many = _true(call_keyword(call, "many"))
         definition = self.flow.resolver.definition(qualname)
         if isinstance(definition, nodes.ClassDef) and self.is_serializer(definition):
             return DeclaredField(name, call, "nested", definition.name, source, many, definition, call)
@@ -154,7 +150,7 @@ class SerializerReader:
             return None
         type_name = last_name(qualname)
         if type_name == "SerializerMethodField":
-            method_node = _keyword(call, "method_name") or (call.args[0] if call.args else None)
+            method_node = call_keyword(call, "method_name") or (call.args[0] if call.args else None)
             method = method_node.value if isinstance(method_node, nodes.Const) else f"get_{name}"
             return DeclaredField(name, call, "method", type_name, str(method), call=call)
         if type_name in ("StringRelatedField",):

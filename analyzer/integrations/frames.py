@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from astroid import nodes
 
-from analyzer.context import ProjectContext, nodes_of
+from analyzer.context import ProjectContext, call_keyword, nodes_of
 from analyzer.flow.evaluator import MAX_CALL_DEPTH, FlowProject, Frame
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import class_member, last_name
@@ -297,7 +297,7 @@ class DjangoFrame(Frame):
         return values
 
     def keyword_value(self, node: nodes.Call, name: str) -> Value:
-        found = next((keyword.value for keyword in node.keywords or () if keyword.arg == name), None)
+        found = call_keyword(node, name)
         return self.eval(found) if found is not None else UNKNOWN
 
     def record_render(self, node: nodes.Call, names: tuple[str, ...], context_node: nodes.NodeNG | None) -> None:

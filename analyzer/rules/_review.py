@@ -90,13 +90,6 @@ def field_statements(classdef: nodes.ClassDef) -> Iterator[tuple[nodes.AssignNam
             yield target, value
 
 
-def keyword(call: nodes.Call, name: str) -> nodes.NodeNG | None:
-    for item in call.keywords or ():
-        if item.arg == name:
-            return item.value
-    return None
-
-
 def class_body_names(classdef: nodes.ClassDef) -> dict[str, nodes.NodeNG]:
     """Names bound directly in a class body (attributes and methods), mapped to their value or definition."""
     names: dict[str, nodes.NodeNG] = {}

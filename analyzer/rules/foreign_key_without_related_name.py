@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, call_keyword
 from analyzer.findings import Finding, Fix, Severity
 from analyzer.modelgraph import FieldKind
 from analyzer.rules._base import Rule
-from analyzer.rules._review import declared_models, field_statements, keyword
+from analyzer.rules._review import declared_models, field_statements
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -65,9 +65,9 @@ def check(context: FileContext) -> Iterator[Finding]:
             field = model.fields.get(target.name)
             if field is None or field.kind not in (FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE):
                 continue
-            if field.declared_in != model.qualname or keyword(call, "related_name") is not None:
+            if field.declared_in != model.qualname or call_keyword(call, "related_name") is not None:
                 continue
-            parent_link = keyword(call, "parent_link")
+            parent_link = call_keyword(call, "parent_link")
             if isinstance(parent_link, nodes.Const) and parent_link.value is True:
                 continue
             target_model = context.project.graph.get(field.target) if field.target else None

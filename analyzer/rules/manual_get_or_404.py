@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext, nodes_of
+from analyzer.context import FileContext, call_keyword, nodes_of
 from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import (
     callee_name,
     class_chain,
     in_migrations,
-    keyword,
     model_label,
     queryset_expr,
     resolve,
@@ -127,7 +126,7 @@ def _is_404(context: FileContext, statement: nodes.NodeNG) -> bool:
         name = callee_name(response)
         if name in _NOT_FOUND_RESPONSES:
             return True
-        status = keyword(response, "status")
+        status = call_keyword(response, "status")
         if name in _RESPONSES_WITH_STATUS and isinstance(status, nodes.Const) and status.value == 404:
             return True
         if isinstance(status, nodes.Attribute) and status.attrname == "HTTP_404_NOT_FOUND":

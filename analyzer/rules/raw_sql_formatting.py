@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from astroid import nodes
 
-from analyzer.context import FileContext, nodes_of
+from analyzer.context import FileContext, call_keyword, nodes_of
 from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.rules._base import Rule
-from analyzer.rules._review import callee_is, callee_name, in_migrations, keyword, single_local_value
+from analyzer.rules._review import callee_is, callee_name, in_migrations, single_local_value
 
 BAD_EXAMPLE = """\
 from django.db import connection
@@ -185,18 +185,18 @@ def sql_arguments(context: FileContext, call: nodes.Call) -> Iterator[tuple[str,
     first = call.args[0] if call.args else None
     if isinstance(func, nodes.Attribute):
         if func.attrname == "raw":
-            sql = first if first is not None else keyword(call, "raw_query")
+            sql = first if first is not None else call_keyword(call, "raw_query")
             if sql is not None and _receiver_is_manager(func.expr):
                 yield "raw()", sql
             return
         if func.attrname in ("execute", "executemany") and _is_cursor(func.expr):
-            sql = first if first is not None else keyword(call, "sql")
+            sql = first if first is not None else call_keyword(call, "sql")
             if sql is not None:
                 yield f"{func.attrname}()", sql
             return
         if func.attrname == "extra":
             for name in _EXTRA_SQL_KEYWORDS:
-                value = keyword(call, name)
+                value = call_keyword(call, name)
                 if isinstance(value, (nodes.List, nodes.Tuple)):
                     for element in value.elts:
                         yield f"extra({name}=...)", element
@@ -205,7 +205,7 @@ def sql_arguments(context: FileContext, call: nodes.Call) -> Iterator[tuple[str,
                         yield f"extra({name}=...)", element
             return
     if callee_is(context, call, _RAW_SQL):
-        sql = first if first is not None else keyword(call, "sql")
+        sql = first if first is not None else call_keyword(call, "sql")
         if sql is not None:
             yield "RawSQL()", sql
 

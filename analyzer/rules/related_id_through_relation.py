@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, call_keyword
 from analyzer.findings import Finding, Fix, Severity
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
 from analyzer.rules._flow import events_of, finding_for, model_name
-from analyzer.rules._review import field_statements, in_migrations, keyword, resolver
+from analyzer.rules._review import field_statements, in_migrations, resolver
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -107,7 +107,8 @@ def _has_to_field(context: FileContext, declared_in: str | None, name: str) -> b
     if not isinstance(classdef, nodes.ClassDef):
         return False
     return any(
-        target.name == name and keyword(call, "to_field") is not None for target, call in field_statements(classdef)
+        target.name == name and call_keyword(call, "to_field") is not None
+        for target, call in field_statements(classdef)
     )
 
 

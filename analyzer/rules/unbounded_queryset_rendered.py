@@ -6,14 +6,13 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import FileContext, nodes_of
+from analyzer.context import FileContext, call_keyword, nodes_of
 from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import (
     QuerySetExpr,
     callee_is,
     in_migrations,
-    keyword,
     queryset_expr,
     single_local_value,
 )
@@ -95,7 +94,7 @@ _BOUNDED_METHODS = frozenset({"none", "dates", "datetimes"})
 
 
 def _context_argument(call: nodes.Call) -> nodes.NodeNG | None:
-    by_keyword = keyword(call, "context")
+    by_keyword = call_keyword(call, "context")
     if by_keyword is not None:
         return by_keyword
     is_render_to_string = isinstance(call.func, (nodes.Name, nodes.Attribute)) and (
