@@ -32,39 +32,14 @@ from analyzer.flow.values import (
     join,
 )
 from analyzer.modelgraph import FieldKind
-from analyzer.queryset import EVALUATING_METHODS, MethodKind, QuerySetState, method_kind
-
-_BYPASS_METHODS = frozenset(
-    {"filter", "exclude", "order_by", "first", "last", "get", "latest", "earliest", "values", "values_list"}
-)
-_AGGREGATE_METHODS = frozenset({"count", "exists", "aggregate"})
-
-
-_ASYNC_METHODS = {f"a{name}": name for name in EVALUATING_METHODS | {"iterator"}}
-
-
-_NON_EVALUATING_RECEIVER_METHODS = frozenset(
-    {
-        "count",
-        "exists",
-        "filter",
-        "exclude",
-        "order_by",
-        "annotate",
-        "aggregate",
-        "update",
-        "delete",
-        "select_related",
-        "prefetch_related",
-        "only",
-        "defer",
-        "distinct",
-        "none",
-        "values",
-        "values_list",
-        "acount",
-        "aexists",
-    }
+from analyzer.queryset import QuerySetState
+from analyzer.queryset_methods import (
+    AGGREGATE_METHODS,
+    ASYNC_METHODS,
+    NON_EVALUATING_RECEIVER_METHODS,
+    RELATED_BYPASS_METHODS,
+    MethodKind,
+    method_kind,
 )
 
 
@@ -78,7 +53,7 @@ def _only_counts_or_tests(name: nodes.Name) -> bool:
         return True
     if isinstance(parent, nodes.BoolOp) and isinstance(parent.parent, (nodes.If, nodes.While)):
         return True
-    return isinstance(parent, nodes.Attribute) and parent.attrname in _NON_EVALUATING_RECEIVER_METHODS
+    return isinstance(parent, nodes.Attribute) and parent.attrname in NON_EVALUATING_RECEIVER_METHODS
 
 
 class QuerySetSemantics(FrameBase):
@@ -87,10 +62,10 @@ class QuerySetSemantics(FrameBase):
     def queryset_method(
         self, queryset: QuerySet, name: str, arguments: list[Value], keywords: dict[str, Value], node: nodes.Call
     ) -> Value:
-        name = _ASYNC_METHODS.get(name, name)
+        name = ASYNC_METHODS.get(name, name)
         kind = method_kind(name)
         argument_loops = frozenset().union(*(loops_of(value) for value in (*arguments, *keywords.values())))
-        if queryset.related is not None and name in _BYPASS_METHODS:
+        if queryset.related is not None and name in RELATED_BYPASS_METHODS:
             self.related_manager_method(queryset.related, name, arguments, keywords, node)
             queryset = self.fresh_related_queryset(queryset.related, node)
         if kind is None:
@@ -243,7 +218,7 @@ class QuerySetSemantics(FrameBase):
     ) -> Value:
         owner = manager.owner
         row = owner.row
-        name = _ASYNC_METHODS.get(name, name)
+        name = ASYNC_METHODS.get(name, name)
         prefetched = row is not None and row.state.is_eager(manager.path)
         per_row = self.is_per_row(owner)
         generic = manager.relation.kind is FieldKind.GENERIC_RELATION
@@ -262,17 +237,23 @@ class QuerySetSemantics(FrameBase):
                 kind = EventKind.GENERIC_RELATION if generic else EventKind.RELATED_MANAGER
                 self.emit(kind, node, owner, manager.relation, manager.path, method=name, text=text)
             return self.fresh_related_queryset(manager, node)
-        if name in _AGGREGATE_METHODS:
+        if name in AGGREGATE_METHODS:
             if per_row and not (prefetched and name != "aggregate"):
                 self.emit(
                     EventKind.RELATED_AGGREGATE, node, owner, manager.relation, manager.path, method=name, text=text
                 )
             loops = loops_of(owner)
             return Tainted(loops) if loops else UNKNOWN
-        if name in _BYPASS_METHODS or name in ("annotate", "select_related", "prefetch_related", "only", "defer"):
+        if name in RELATED_BYPASS_METHODS or name in (
+            "annotate",
+            "select_related",
+            "prefetch_related",
+            "only",
+            "defer",
+        ):
             if per_row:
                 if prefetched:
-                    if name in _BYPASS_METHODS:
+                    if name in RELATED_BYPASS_METHODS:
                         self.emit(
                             EventKind.PREFETCH_BYPASS,
                             node,
