@@ -141,7 +141,7 @@ def _render_wrapper(flow: FlowProject, function: nodes.FunctionDef) -> RenderWra
 
 def contributors(project: ProjectContext) -> set[str]:
     """The modules whose own code produced a render, a viewset's serializer reads or an admin registration this run:
-    the project-wide integration results depend only on them and what they import (``engine`` keys its cache so)."""
+    the project-wide integration results depend only on them and what they import (the cache keys them so)."""
     found: set[str] = project.shared("integrations.contributors", set)
     return found
 
