@@ -136,11 +136,18 @@ def check_groups(
     return raw
 
 
+@dataclass(frozen=True)
+class Reported:
+    """The findings to report, and the runtime findings no static finding matched."""
+
+    findings: list[Finding]
+    runtime_only: tuple[dict[str, object], ...]
+
+
 def report(
     raw: RawResult, texts: Sequence[SourceText], config: Config, inputs: Inputs, cwd: Path, root: Path
-) -> tuple[list[Finding], tuple[dict[str, object], ...]]:
-    """The findings to report: unique, in order, without the suppressed and baselined ones, joined with a runtime
-    report; and the runtime findings no static finding matched."""
+) -> Reported:
+    """Unique findings in order, without the suppressed and baselined ones, joined with a runtime report."""
     findings = sorted(set(raw.findings), key=Finding.sort_key)
     text_by_path = {text.source.display_path: text.text for text in texts if text.text is not None}
     preloaded = {
@@ -156,7 +163,7 @@ def report(
         confirmation = confirm(kept, inputs.runtime_findings)
         kept = list(confirmation.findings)
         runtime_only = confirmation.runtime_only
-    return kept, runtime_only
+    return Reported(kept, runtime_only)
 
 
 def analyze(
@@ -200,14 +207,14 @@ def analyze(
                 progress=progress or Progress(enabled=False),
             ),
         )
-    kept, runtime_only = report(raw, texts, config, inputs, cwd, root)
+    reported = report(raw, texts, config, inputs, cwd, root)
     errors = [*project.errors, *raw.errors]
     return AnalysisResult(
-        findings=tuple(kept),
+        findings=tuple(reported.findings),
         errors=tuple(sorted(set(errors), key=lambda error: (error.path, error.message))),
         files=len(project.sources),
         seconds=time.perf_counter() - started,
-        runtime_only=runtime_only,
+        runtime_only=reported.runtime_only,
     )
 
 
