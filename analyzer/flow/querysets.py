@@ -1,7 +1,7 @@
 """Queryset semantics: what each method does to a queryset (keeps it lazy with a new eager-loading state,
 returns instances, values or nothing, writes), related managers, and the queries a method, ``len()`` or a test
-runs inside a loop. The method tables are data (``analyzer.queryset`` and the tables below); this module applies
-them."""
+runs inside a loop. The method tables are data (``analyzer.queryset_methods``) and the eager-loading state is
+``analyzer.queryset.QuerySetState``; this module applies them."""
 
 from __future__ import annotations
 
