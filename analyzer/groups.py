@@ -19,7 +19,6 @@ from astroid import nodes
 from analyzer import rules as rule_registry
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
 from analyzer.findings import FileError
-from analyzer.graph_builder import build_model_graph
 from analyzer.modelgraph import ModelGraph
 from analyzer.prefilter import FileFacts, ImportGraph, scan
 from analyzer.rules import Rule
@@ -123,6 +122,9 @@ def file_contexts(
 
 def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, *, prefilter: bool) -> Group:
     """Parse the files of one group that can matter (all of them without the prefilter) and build its model."""
+    # Imported here: a run answered from the cache never loads the graph builder and the flow it uses.
+    from analyzer.graph_builder import build_model_graph
+
     scanned = scan_group(texts, prefilter=prefilter)
     modules: dict[str, nodes.Module] = {}
     lines: dict[str, list[str]] = {}

@@ -17,7 +17,6 @@ from analyzer.cache.keys import CacheKeys, FileKeys
 from analyzer.cache.project import contributors_before, reuse_project_results
 from analyzer.cache.store import ResultCache, graph_from_json, graph_to_json
 from analyzer.context import ProjectContext, SettingsInfo
-from analyzer.graph_builder import build_model_graph
 from analyzer.groups import Group, file_contexts, in_file_order, parse_into, scan_group
 from analyzer.prefilter import ImportGraph
 from analyzer.rules import Rule
@@ -95,6 +94,8 @@ def partial_group(
     another class extends), of the model modules (properties, methods) and of the edited files. The integration
     results need the whole project: unless their cache entry still holds, the caller parses everything.
     """
+    from analyzer.graph_builder import build_model_graph  # only when a partial parse is tried
+
     current = {text.source.modname: text.fingerprint for text in texts}
     before = index_before(result_cache, keys, number, current)
     if before is None:

@@ -13,7 +13,6 @@ from analyzer.cache.store import ResultCache
 from analyzer.context import ProjectContext
 from analyzer.findings import Finding
 from analyzer.groups import Group
-from analyzer.integrations.scope import module_contributes
 from analyzer.prefilter import ImportGraph
 
 logger = logging.getLogger(__name__)
@@ -35,6 +34,9 @@ def reuse_project_results(
 ) -> bool:
     """Seed the project memo with the integration results of an earlier run when they still hold: no module they
     were built from (or that those import) changed, and no other changed module became a contributor."""
+    # Imported here: the integrations load Django's template code, which a run answered from the cache never needs.
+    from analyzer.integrations.scope import module_contributes
+
     index = result_cache.get("project-index", keys.project_index(number))
     contributors = index.get("contributors") if index is not None else None
     if not isinstance(contributors, list):

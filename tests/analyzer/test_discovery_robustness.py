@@ -136,7 +136,7 @@ def test_model_graph_crash_is_reported_and_rules_still_run(tmp_path: Path, monke
     def broken_builder(*_: object) -> None:
         raise ValueError("graph bug")
 
-    monkeypatch.setattr("analyzer.groups.build_model_graph", broken_builder)
+    monkeypatch.setattr("analyzer.graph_builder.build_model_graph", broken_builder)
 
     result = analyze_with(tmp_path, "other.py", b"x = 1\n")
 
