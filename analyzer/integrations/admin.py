@@ -44,6 +44,7 @@ class AdminRead:
     fix_path: str
     origin: Origin
     node: nodes.NodeNG = field(compare=False, hash=False, repr=False)
+    classdef: nodes.ClassDef | None = field(default=None, compare=False, hash=False, repr=False)  # the admin
 
 
 def registered_models(flow: FlowProject, module: nodes.Module) -> dict[str, list[str]]:
@@ -180,6 +181,7 @@ class ChangeList:
                             self.path,
                             queryset.origin,
                             at,
+                            self.classdef,
                         )
                     )
         return found

@@ -1,0 +1,128 @@
+"""Applying a file's edits to its source with libcst, in one pass, keeping everything else byte for byte.
+
+Each edit names its target by span; the target is found by libcst's positions (which, like astroid's, leave out
+the parentheses around an expression) and changed by the module for its kind. An edit whose span matches no
+node of the expected type, or whose module refuses it, is reported and changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from analyzer.findings import Edit
+from analyzer.fix import targets
+from analyzer.fix.admin import set_list_select_related
+from analyzer.fix.expressions import count_instead_of_len, exists_instead_of_truth
+from analyzer.fix.querysets import add_eager_loading, add_only_field
+from analyzer.fix.refusal import Refused
+
+Span = tuple[int, int, int, int]
+ExpressionEdit = Callable[[cst.BaseExpression, Edit], cst.BaseExpression]
+
+_EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
+    targets.SELECT_RELATED: lambda node, edit: add_eager_loading(node, targets.SELECT_RELATED, edit.arguments),
+    targets.PREFETCH_RELATED: lambda node, edit: add_eager_loading(node, targets.PREFETCH_RELATED, edit.arguments),
+    targets.ONLY: lambda node, edit: add_only_field(node, edit.arguments[0]),
+    targets.COUNT: lambda node, edit: count_instead_of_len(node),
+    targets.EXISTS: lambda node, edit: exists_instead_of_truth(node),
+}
+KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED})
+
+
+@dataclass(frozen=True)
+class EditOutcome:
+    """What happened to one edit: ``done`` when the file now says what the edit asks (changed here, or by an
+    earlier edit of the same run), else ``reason`` says why not."""
+
+    edit: Edit
+    done: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    source: str
+    fixed: str
+    outcomes: tuple[EditOutcome, ...]
+
+
+def _span(edit: Edit) -> Span:
+    # Edits count columns from 1, libcst from 0.
+    return (edit.line, edit.column - 1, edit.end_line, edit.end_column - 1)
+
+
+def _code_span(position: CodeRange) -> Span:
+    return (position.start.line, position.start.column, position.end.line, position.end.column)
+
+
+class _Editor(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, edits: Sequence[Edit]) -> None:
+        super().__init__()
+        self.by_span: dict[Span, list[Edit]] = {}
+        self.by_class: dict[tuple[str, int], list[Edit]] = {}
+        for edit in edits:
+            if edit.kind == targets.LIST_SELECT_RELATED:
+                self.by_class.setdefault((edit.arguments[0], edit.line), []).append(edit)
+            else:
+                self.by_span.setdefault(_span(edit), []).append(edit)
+        self.outcomes: dict[int, EditOutcome] = {}
+
+    def _record(self, edit: Edit, done: bool, reason: str = "") -> None:
+        self.outcomes[id(edit)] = EditOutcome(edit, done, reason)
+
+    # Every kind of expression can be a target, so the hook for all nodes is used rather than one leave_* each;
+    # libcst types it with a type variable a subclass cannot restate.
+    def on_leave(  # type: ignore[override]
+        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+        updated = super().on_leave(original_node, updated_node)
+        if not isinstance(original_node, cst.BaseExpression) or not isinstance(updated, cst.BaseExpression):
+            return updated
+        position = self.get_metadata(PositionProvider, original_node, None)
+        if position is None:
+            return updated
+        for edit in self.by_span.pop(_code_span(position), []):
+            try:
+                changed = _EXPRESSION_EDITS[edit.kind](updated, edit)
+            except Refused as refusal:
+                self._record(edit, False, str(refusal))
+                continue
+            self._record(edit, True)
+            updated = changed
+        return updated
+
+    def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        position = self.get_metadata(PositionProvider, original_node.name, None)
+        if position is None:
+            return updated_node
+        for edit in self.by_class.pop((original_node.name.value, position.start.line), []):
+            try:
+                changed = set_list_select_related(updated_node, edit.arguments[1:])
+            except Refused as refusal:
+                self._record(edit, False, str(refusal))
+                continue
+            self._record(edit, True)
+            updated_node = changed
+        return updated_node
+
+
+def apply_edits(source: str, edits: Sequence[Edit]) -> FileOutcome:
+    """``source`` with ``edits`` made; each edit's outcome in the order given. Raises libcst's ParserSyntaxError."""
+    unknown = [edit for edit in edits if edit.kind not in KNOWN_KINDS]
+    known = [edit for edit in edits if edit.kind in KNOWN_KINDS]
+    wrapper = MetadataWrapper(cst.parse_module(source))
+    editor = _Editor(known)
+    fixed = wrapper.visit(editor).code
+    outcomes: list[EditOutcome] = []
+    for edit in edits:
+        if edit in unknown:
+            outcomes.append(EditOutcome(edit, False, f"no edit of kind {edit.kind!r}"))
+        else:
+            outcomes.append(editor.outcomes.get(id(edit), EditOutcome(edit, False, "the code there has changed")))
+    return FileOutcome(source, fixed, tuple(outcomes))

@@ -1,0 +1,143 @@
+"""The edits findings carry: built by the rules from astroid nodes at analysis time, applied later by ``--fix``.
+
+An edit names one expression by its span (converted here from astroid's UTF-8 byte offsets to 1-based character
+columns, which is what libcst counts), the kind of change and its arguments, and the content hash of the text the
+node was parsed from. A helper returns ``None`` when the node is not something the fixer can change with
+certainty (a bare name, a node without a position, a tree without its source text): no edit is better than a
+wrong one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from astroid import nodes
+
+from analyzer.findings import Applicability, Edit
+
+SELECT_RELATED = "select_related"
+PREFETCH_RELATED = "prefetch_related"
+ONLY = "only"
+LIST_SELECT_RELATED = "list_select_related"
+COUNT = "count"
+EXISTS = "exists"
+ANNOTATE_COUNT = "annotate_count"
+
+SAFE_KINDS = frozenset({SELECT_RELATED, PREFETCH_RELATED, ONLY, LIST_SELECT_RELATED, COUNT, EXISTS})
+UNSAFE_KINDS = frozenset({ANNOTATE_COUNT})
+EAGER_METHODS = (SELECT_RELATED, PREFETCH_RELATED)
+# What a queryset expression can be for an eager-loading edit: a method chain, a call returning a queryset, or a
+# manager attribute. A bare name is refused: the edit would go on a variable, not where the queryset is built.
+_QUERYSET_EXPRESSIONS = (nodes.Call, nodes.Attribute)
+
+
+def text_digest(text: str) -> str:
+    """The content hash edits are checked against: of the decoded text, so it does not depend on the encoding."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def _module_lines(node: nodes.NodeNG) -> tuple[list[bytes], str] | None:
+    module = node.root()
+    data = getattr(module, "file_bytes", None)
+    if not isinstance(data, bytes):
+        return None
+    return data.split(b"\n"), text_digest(data.decode("utf-8", "surrogatepass"))
+
+
+def _character_column(lines: list[bytes], line: int, byte_offset: int) -> int | None:
+    if not 1 <= line <= len(lines):
+        return None
+    try:
+        return len(lines[line - 1][:byte_offset].decode("utf-8", "surrogatepass"))
+    except UnicodeDecodeError:
+        return None
+
+
+def node_edit(
+    node: nodes.NodeNG,
+    kind: str,
+    arguments: Iterable[str],
+    applicability: Applicability = Applicability.SAFE,
+) -> Edit | None:
+    """An edit of ``node``'s expression, or None when its position or source is unknown."""
+    source = _module_lines(node)
+    if source is None or node.lineno is None or node.end_lineno is None:
+        return None
+    if node.col_offset is None or node.end_col_offset is None:
+        return None
+    lines, digest = source
+    column = _character_column(lines, node.lineno, node.col_offset)
+    end_column = _character_column(lines, node.end_lineno, node.end_col_offset)
+    if column is None or end_column is None:
+        return None
+    return Edit(
+        kind=kind,
+        applicability=applicability,
+        line=node.lineno,
+        column=column + 1,
+        end_line=node.end_lineno,
+        end_column=end_column + 1,
+        arguments=tuple(arguments),
+        digest=digest,
+    )
+
+
+def eager_loading_edit(node: nodes.NodeNG | None, method: str, lookups: Iterable[str]) -> Edit | None:
+    """Add ``lookups`` to ``.select_related()`` / ``.prefetch_related()`` on the queryset expression ``node``."""
+    paths = tuple(dict.fromkeys(lookups))
+    if node is None or method not in EAGER_METHODS or not paths or not all(paths):
+        return None
+    if not isinstance(node, _QUERYSET_EXPRESSIONS):
+        return None
+    return node_edit(node, method, paths)
+
+
+def only_edit(node: nodes.NodeNG | None, field_name: str | None) -> Edit | None:
+    """Add ``field_name`` to the ``.only(...)`` call of the queryset expression ``node``."""
+    if node is None or not field_name or not isinstance(node, nodes.Call):
+        return None
+    return node_edit(node, ONLY, (field_name,))
+
+
+def list_select_related_edit(classdef: nodes.ClassDef | None, lookups: Iterable[str]) -> Edit | None:
+    """Set ``list_select_related`` on a ModelAdmin to ``lookups`` (the paths it lists already, then the new one).
+
+    The span is the ``class`` line; the class name goes first in the arguments, so the fixer checks both.
+    """
+    paths = tuple(dict.fromkeys(lookups))
+    if classdef is None or not paths:
+        return None
+    source = _module_lines(classdef)
+    if source is None or classdef.lineno is None:
+        return None
+    _, digest = source
+    return Edit(
+        kind=LIST_SELECT_RELATED,
+        applicability=Applicability.SAFE,
+        line=classdef.lineno,
+        column=1,
+        end_line=classdef.lineno,
+        end_column=1,
+        arguments=(classdef.name, *paths),
+        digest=digest,
+    )
+
+
+def count_edit(call: nodes.NodeNG) -> Edit | None:
+    """``len(qs)`` whose rows are not used otherwise becomes ``qs.count()``."""
+    if not isinstance(call, nodes.Call) or len(call.args) != 1 or call.keywords:
+        return None
+    if not isinstance(call.func, nodes.Name) or call.func.name != "len":
+        return None
+    return node_edit(call, COUNT, ())
+
+
+def exists_edit(tested: nodes.NodeNG) -> Edit | None:
+    """A queryset tested only for a row (``if qs:``, ``bool(qs)``) becomes ``qs.exists()``."""
+    if isinstance(tested, nodes.Call) and not (isinstance(tested.func, nodes.Name) and tested.func.name == "bool"):
+        # A call tested for truth is a queryset method chain: ``if Book.objects.filter(...):``.
+        return node_edit(tested, EXISTS, ())
+    if isinstance(tested, nodes.Call) and (len(tested.args) != 1 or tested.keywords):
+        return None
+    return node_edit(tested, EXISTS, ())
