@@ -16,8 +16,8 @@ from analyzer.findings import AnalysisResult, Applicability
 from analyzer.fix.plan import FixPlan, FixSettings, fix_applicability, plan_fixes, write_changes
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or f'{word}s'}"
 
 
 def _hidden_unsafe(result: AnalysisResult, settings: FixSettings) -> int:
@@ -38,7 +38,7 @@ def show_diff(result: AnalysisResult, settings: FixSettings, cwd: Path, stream: 
     stream.write(plan.diff())
     _report_notes(plan, sys.stderr)
     hidden = _hidden_unsafe(result, settings)
-    more = f" ({_plural(hidden, 'more fix')} with --unsafe-fixes)" if hidden else ""
+    more = f" ({_plural(hidden, 'more fix', 'more fixes')} with --unsafe-fixes)" if hidden else ""
     print(
         f"Would fix {_plural(len(plan.fixed), 'finding')} in {_plural(len(plan.changes), 'file')}{more}.",
         file=sys.stderr,

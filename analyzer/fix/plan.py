@@ -128,7 +128,9 @@ def plan_fixes(findings: Sequence[Finding], settings: FixSettings, cwd: Path) ->
 
 
 def _refusals(path: str, result: EditOutcome, findings: Sequence[Finding]) -> list[str]:
-    return [f"{path}:{result.edit.line}: {finding.code} not fixed: {result.reason}" for finding in findings]
+    codes = ", ".join(dict.fromkeys(finding.code for finding in findings))
+    count = f" ({len(findings)} findings)" if len(findings) > 1 else ""
+    return [f"{path}:{result.edit.line}: {codes} not fixed{count}: {result.reason}"]
 
 
 def write_changes(plan: FixPlan, cwd: Path) -> list[str]:

@@ -97,6 +97,23 @@ def _replace_in_chain(expression: cst.BaseExpression, old: cst.Call, new: cst.Ca
     raise Refused("the call to extend is not part of the queryset chain")
 
 
+def _extend_prefixes(call: cst.Call, lookups: Sequence[str]) -> cst.Call:
+    """``select_related("book")`` asked for "book__author" becomes ``select_related("book__author")``, in place:
+    the longer path joins the shorter one too."""
+    arguments = list(call.args)
+    values = _string_arguments(call)
+    wanted = [lookup for lookup in lookups if lookup not in values]
+    changed = False
+    for index, value in enumerate(values):
+        longer = [lookup for lookup in wanted if value is not None and lookup.startswith(f"{value}__")]
+        literal = arguments[index].value
+        if longer and isinstance(literal, cst.SimpleString):
+            arguments[index] = arguments[index].with_changes(value=string_literal(longer[0], literal.quote))
+            wanted.remove(longer[0])
+            changed = True
+    return call.with_changes(args=arguments) if changed else call
+
+
 def _missing(existing: Sequence[str | None], lookups: Sequence[str]) -> list[str]:
     return [lookup for lookup in lookups if lookup not in existing]
 
@@ -105,6 +122,8 @@ def add_eager_loading(expression: cst.BaseExpression, method: str, lookups: Sequ
     """``expression`` with ``lookups`` passed to ``.{method}()``; the same node when they already are."""
     calls = list(_chain(expression))
     names = [_method(call) for call in calls]
+    if "none" in names:
+        raise Refused(".none() in the chain: the queryset has no rows to load anything for")
     if broken := sorted(set(names) & _CHAIN_BREAKERS):
         raise Refused(f".{broken[0]}() in the chain: .{method}() would not apply to the rows")
     if limited := sorted(set(names) & _COLUMN_LIMITERS):
@@ -112,10 +131,11 @@ def add_eager_loading(expression: cst.BaseExpression, method: str, lookups: Sequ
     for call in calls:
         if _method(call) == method:
             _check_existing(call, method, lookups)
-            missing = _missing(_string_arguments(call), lookups)
-            if not missing:
+            extended = _extend_prefixes(call, lookups) if method == "select_related" else call
+            missing = _missing(_string_arguments(extended), lookups)
+            if not missing and extended is call:
                 return expression
-            return _replace_in_chain(expression, call, _with_arguments(call, missing))
+            return _replace_in_chain(expression, call, _with_arguments(extended, missing))
     quote = '"'
     arguments = [cst.Arg(string_literal(lookup, quote)) for lookup in lookups]
     bare = expression.with_changes(lpar=[], rpar=[])

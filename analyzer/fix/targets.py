@@ -27,6 +27,9 @@ ANNOTATE_COUNT = "annotate_count"
 SAFE_KINDS = frozenset({SELECT_RELATED, PREFETCH_RELATED, ONLY, LIST_SELECT_RELATED, COUNT, EXISTS})
 UNSAFE_KINDS = frozenset({ANNOTATE_COUNT})
 EAGER_METHODS = (SELECT_RELATED, PREFETCH_RELATED)
+# Chain methods after which an added eager load cannot help: no rows, rows that are not model instances, or a
+# combined query. The fixer refuses them too; checking here keeps the text report from promising a fix.
+_NO_EAGER_AFTER = frozenset({"none", "values", "values_list", "union", "intersection", "difference", "raw"})
 # What a queryset expression can be for an eager-loading edit: a method chain, a call returning a queryset, or a
 # manager attribute. A bare name is refused: the edit would go on a variable, not where the queryset is built.
 _QUERYSET_EXPRESSIONS = (nodes.Call, nodes.Attribute)
@@ -83,14 +86,61 @@ def node_edit(
     )
 
 
+def _innermost_receiver(node: nodes.NodeNG) -> tuple[nodes.NodeNG, str | None]:
+    """The expression the first method call of a chain is made on, and that method (None without a call)."""
+    method: str | None = None
+    current = node
+    while True:
+        if isinstance(current, nodes.Call) and isinstance(current.func, nodes.Attribute):
+            method = current.func.attrname
+            current = current.func.expr
+        elif isinstance(current, nodes.Call):
+            return current, method
+        elif isinstance(current, nodes.Attribute) and method is None:
+            return current, None
+        else:
+            return current, method
+
+
+def _chain_methods(node: nodes.NodeNG) -> set[str]:
+    found: set[str] = set()
+    current = node
+    while isinstance(current, (nodes.Call, nodes.Attribute)):
+        if isinstance(current, nodes.Call):
+            if not isinstance(current.func, nodes.Attribute):
+                break
+            found.add(current.func.attrname)
+            current = current.func.expr
+        else:
+            current = current.expr
+    return found
+
+
+def reads_related_manager(node: nodes.NodeNG) -> bool:
+    """``order.lines.all()`` or ``self.speakers``: the rows of an instance's related manager, which a caller may
+    have prefetched. ``.all()`` then reads the prefetch cache, and adding a join there would query once per
+    instance. A model's manager (``Book.objects``, a class name in CapWords) and function results are not."""
+    receiver, method = _innermost_receiver(node)
+    if method not in (None, "all") or not isinstance(receiver, nodes.Attribute):
+        return False
+    base = receiver.expr
+    return not (isinstance(base, nodes.Name) and base.name[:1].isupper())
+
+
 def eager_loading_edit(node: nodes.NodeNG | None, method: str, lookups: Iterable[str]) -> Edit | None:
-    """Add ``lookups`` to ``.select_related()`` / ``.prefetch_related()`` on the queryset expression ``node``."""
+    """Add ``lookups`` to ``.select_related()`` / ``.prefetch_related()`` on the queryset expression ``node``.
+
+    Safe, except on an instance's related manager read through ``.all()``, where it may bypass a prefetch.
+    """
     paths = tuple(dict.fromkeys(lookups))
     if node is None or method not in EAGER_METHODS or not paths or not all(paths):
         return None
     if not isinstance(node, _QUERYSET_EXPRESSIONS):
         return None
-    return node_edit(node, method, paths)
+    if _chain_methods(node) & _NO_EAGER_AFTER:
+        return None
+    applicability = Applicability.UNSAFE if reads_related_manager(node) else Applicability.SAFE
+    return node_edit(node, method, paths, applicability)
 
 
 def only_edit(node: nodes.NodeNG | None, field_name: str | None) -> Edit | None:
@@ -124,20 +174,28 @@ def list_select_related_edit(classdef: nodes.ClassDef | None, lookups: Iterable[
     )
 
 
+def _fresh_or_local(operand: nodes.NodeNG) -> bool:
+    """A queryset only this expression sees: a local name (the rule checked its other uses) or a call.
+
+    An attribute (``self.invitations``, a cached property) may hold rows that other code iterates: ``len()`` or a
+    truth test loads them once for everyone, and the replacement would add a query instead of saving one.
+    """
+    return isinstance(operand, (nodes.Name, nodes.Call))
+
+
 def count_edit(call: nodes.NodeNG) -> Edit | None:
     """``len(qs)`` whose rows are not used otherwise becomes ``qs.count()``."""
     if not isinstance(call, nodes.Call) or len(call.args) != 1 or call.keywords:
         return None
-    if not isinstance(call.func, nodes.Name) or call.func.name != "len":
+    if not isinstance(call.func, nodes.Name) or call.func.name != "len" or not _fresh_or_local(call.args[0]):
         return None
     return node_edit(call, COUNT, ())
 
 
 def exists_edit(tested: nodes.NodeNG) -> Edit | None:
     """A queryset tested only for a row (``if qs:``, ``bool(qs)``) becomes ``qs.exists()``."""
-    if isinstance(tested, nodes.Call) and not (isinstance(tested.func, nodes.Name) and tested.func.name == "bool"):
-        # A call tested for truth is a queryset method chain: ``if Book.objects.filter(...):``.
+    if isinstance(tested, nodes.Call) and isinstance(tested.func, nodes.Name) and tested.func.name == "bool":
+        if len(tested.args) != 1 or tested.keywords or not _fresh_or_local(tested.args[0]):
+            return None
         return node_edit(tested, EXISTS, ())
-    if isinstance(tested, nodes.Call) and (len(tested.args) != 1 or tested.keywords):
-        return None
-    return node_edit(tested, EXISTS, ())
+    return node_edit(tested, EXISTS, ()) if _fresh_or_local(tested) else None
