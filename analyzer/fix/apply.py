@@ -19,6 +19,7 @@ from analyzer.fix.admin import set_list_select_related
 from analyzer.fix.expressions import count_instead_of_len, exists_instead_of_truth
 from analyzer.fix.querysets import add_eager_loading, add_only_field
 from analyzer.fix.refusal import Refused
+from analyzer.fix.views import add_view_queryset
 
 Span = tuple[int, int, int, int]
 ExpressionEdit = Callable[[cst.BaseExpression, Edit], cst.BaseExpression]
@@ -30,7 +31,7 @@ _EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
     targets.COUNT: lambda node, edit: count_instead_of_len(node),
     targets.EXISTS: lambda node, edit: exists_instead_of_truth(node),
 }
-KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED})
+KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET})
 
 
 @dataclass(frozen=True)
@@ -66,9 +67,12 @@ class _Editor(cst.CSTTransformer):
         super().__init__()
         self.by_span: dict[Span, list[Edit]] = {}
         self.by_class: dict[tuple[str, int], list[Edit]] = {}
+        self.by_view_model: dict[Span, list[Edit]] = {}
         for edit in edits:
             if edit.kind == targets.LIST_SELECT_RELATED:
                 self.by_class.setdefault((edit.arguments[0], edit.line), []).append(edit)
+            elif edit.kind == targets.VIEW_QUERYSET:
+                self.by_view_model.setdefault(_span(edit), []).append(edit)
             else:
                 self.by_span.setdefault(_span(edit), []).append(edit)
         self.outcomes: dict[int, EditOutcome] = {}
@@ -98,6 +102,7 @@ class _Editor(cst.CSTTransformer):
         return updated
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        updated_node = self._view_querysets(original_node, updated_node)
         position = self.get_metadata(PositionProvider, original_node.name, None)
         if position is None:
             return updated_node
@@ -109,6 +114,25 @@ class _Editor(cst.CSTTransformer):
                 continue
             self._record(edit, True)
             updated_node = changed
+        return updated_node
+
+    def _view_querysets(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
+        if not self.by_view_model or not isinstance(original_node.body, cst.IndentedBlock):
+            return updated_node
+        for index, statement in enumerate(original_node.body.body):
+            if not isinstance(statement, cst.SimpleStatementLine) or not isinstance(statement.body[0], cst.Assign):
+                continue
+            position = self.get_metadata(PositionProvider, statement.body[0].value, None)
+            if position is None:
+                continue
+            for edit in self.by_view_model.pop(_code_span(position), []):
+                manager, method, *lookups = edit.arguments
+                try:
+                    updated_node = add_view_queryset(updated_node, index, manager, method, lookups)
+                except Refused as refusal:
+                    self._record(edit, False, str(refusal))
+                    continue
+                self._record(edit, True)
         return updated_node
 
 

@@ -23,8 +23,9 @@ LIST_SELECT_RELATED = "list_select_related"
 COUNT = "count"
 EXISTS = "exists"
 ANNOTATE_COUNT = "annotate_count"
+VIEW_QUERYSET = "view_queryset"
 
-SAFE_KINDS = frozenset({SELECT_RELATED, PREFETCH_RELATED, ONLY, LIST_SELECT_RELATED, COUNT, EXISTS})
+SAFE_KINDS = frozenset({SELECT_RELATED, PREFETCH_RELATED, ONLY, LIST_SELECT_RELATED, COUNT, EXISTS, VIEW_QUERYSET})
 UNSAFE_KINDS = frozenset({ANNOTATE_COUNT})
 EAGER_METHODS = (SELECT_RELATED, PREFETCH_RELATED)
 # Chain methods after which an added eager load cannot help: no rows, rows that are not model instances, or a
@@ -141,6 +142,27 @@ def eager_loading_edit(node: nodes.NodeNG | None, method: str, lookups: Iterable
         return None
     applicability = Applicability.UNSAFE if reads_related_manager(node) else Applicability.SAFE
     return node_edit(node, method, paths, applicability)
+
+
+def view_model_assignment(node: nodes.NodeNG | None) -> bool:
+    """``model = Review`` in a class body: a generic view listing the model's default manager."""
+    if not isinstance(node, nodes.Name):
+        return False
+    assign = node.parent
+    if not isinstance(assign, nodes.Assign) or assign.value is not node or len(assign.targets) != 1:
+        return False
+    target = assign.targets[0]
+    return isinstance(target, nodes.AssignName) and target.name == "model" and isinstance(assign.parent, nodes.ClassDef)
+
+
+def view_queryset_edit(node: nodes.NodeNG | None, manager: str, method: str, lookups: Iterable[str]) -> Edit | None:
+    """Give a view that only sets ``model = X`` a ``queryset = X.<manager>.<method>(...)`` right below it: the
+    rows Django's ``get_queryset()`` lists (``X._default_manager.all()``), with the lookups loaded."""
+    paths = tuple(dict.fromkeys(lookups))
+    if not view_model_assignment(node) or method not in EAGER_METHODS or not paths or not all(paths):
+        return None
+    assert node is not None
+    return node_edit(node, VIEW_QUERYSET, (manager, method, *paths))
 
 
 def only_edit(node: nodes.NodeNG | None, field_name: str | None) -> Edit | None:

@@ -10,16 +10,26 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from analyzer.findings import Edit
-from analyzer.fix.targets import EAGER_METHODS, eager_loading_edit, only_edit
+from analyzer.fix.targets import (
+    EAGER_METHODS,
+    eager_loading_edit,
+    only_edit,
+    view_model_assignment,
+    view_queryset_edit,
+)
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.integrations.reporting import eager_method
+from analyzer.modelgraph import ModelGraph
 
 # Per-row work that no added join or prefetch removes.
 _NOT_EAGER = (EventKind.RELATED_AGGREGATE, EventKind.PREFETCH_BYPASS, EventKind.QUERY_IN_LOOP)
 
 
-def event_edit(event: FlowEvent, path: str | None = None) -> Edit | None:
-    """The edit for the fix ``fix_text(event, path)`` describes, or None when that fix is not a plain addition."""
+def event_edit(event: FlowEvent, path: str | None = None, graph: ModelGraph | None = None) -> Edit | None:
+    """The edit for the fix ``fix_text(event, path)`` describes, or None when that fix is not a plain addition.
+
+    With the model graph, a generic view that only names its ``model`` gets a ``queryset`` attribute.
+    """
     origin = event.origin
     if origin is None:
         return None
@@ -30,7 +40,20 @@ def event_edit(event: FlowEvent, path: str | None = None) -> Edit | None:
         return only_edit(origin.node, event.field) if event.method != "defer" else None
     if kind is EventKind.RELATED_MANAGER and event.method not in (None, "all", "iterator"):
         return None
-    return eager_loading_edit(origin.node, eager_method(event), (path or event.relation_path,))
+    lookup = path or event.relation_path
+    if graph is not None and view_model_assignment(origin.node):
+        return _view_edit(event, lookup, graph)
+    return eager_loading_edit(origin.node, eager_method(event), (lookup,))
+
+
+def _view_edit(event: FlowEvent, lookup: str, graph: ModelGraph) -> Edit | None:
+    # The rows' model is the model of the field read only when the lookup is one step long.
+    info = graph.get(event.model or "") if "__" not in lookup else None
+    if info is None or event.origin is None:
+        return None
+    # Django lists ``model._default_manager``; spelled ``objects`` when that is the model's only manager.
+    manager = "objects" if info.managers == ("objects",) else "_default_manager"
+    return view_queryset_edit(event.origin.node, manager, eager_method(event), (lookup,))
 
 
 def merged_edit(edits: Sequence[Edit | None]) -> Edit | None:

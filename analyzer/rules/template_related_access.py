@@ -144,7 +144,7 @@ def _findings(project: ProjectContext) -> list[tuple[str, Finding]]:
                 f"in {location.template}, "
                 f"rendered by {render.view}; {fix} to the queryset at {origin.path}:{origin.line}"
             )
-            fix_location = Fix(fix, origin.path, origin.line, event_edit(event, group.fix_path))
+            fix_location = Fix(fix, origin.path, origin.line, event_edit(event, group.fix_path, project.graph))
         finding = make_finding(
             RULE,
             event,
