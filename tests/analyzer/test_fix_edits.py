@@ -305,9 +305,7 @@ def test_list_select_related_is_added_below_list_display_in_its_quotes() -> None
     fixed, reason = _apply(ADMIN_BEFORE, _admin_edit(ADMIN_BEFORE, "author"))
 
     assert reason == ""
-    assert fixed == ADMIN_BEFORE.replace(
-        "  # columns\n", "  # columns\n    list_select_related = ('author',)\n"
-    )
+    assert fixed == ADMIN_BEFORE.replace("  # columns\n", "  # columns\n    list_select_related = ('author',)\n")
     assert _apply(fixed, _admin_edit(fixed, "author")) == (fixed, "")
 
 
@@ -350,9 +348,7 @@ def test_a_view_naming_only_its_model_gets_a_queryset() -> None:
     assert _apply(source, edit) == (textwrap.dedent(after), "")
     prefetch = edit_at(source, "Review", targets.VIEW_QUERYSET, "objects", "prefetch_related", "tags", occurrence=1)
     both = apply_edits(source, [edit, prefetch])
-    assert both.fixed == textwrap.dedent(after).replace(
-        '("reviewer")', '("reviewer").prefetch_related("tags")'
-    )
+    assert both.fixed == textwrap.dedent(after).replace('("reviewer")', '("reviewer").prefetch_related("tags")')
 
 
 # -- len() and truth tests --------------------------------------------------------------------------------------------
