@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -22,6 +24,7 @@ from analyzer.fix.refusal import Refused
 from analyzer.fix.views import add_view_queryset
 
 Span = tuple[int, int, int, int]
+NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 ExpressionEdit = Callable[[cst.BaseExpression, Edit], cst.BaseExpression]
 
 _EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
@@ -31,6 +34,13 @@ _EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
     targets.COUNT: lambda node, edit: count_instead_of_len(node),
     targets.EXISTS: lambda node, edit: exists_instead_of_truth(node),
 }
+ALREADY_THERE = "the code already has what the fix adds"
+
+
+def _edit_expression(node: cst.BaseExpression, edit: Edit) -> cst.BaseExpression:
+    return _EXPRESSION_EDITS[edit.kind](node, edit)
+
+
 KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET})
 
 
@@ -92,14 +102,26 @@ class _Editor(cst.CSTTransformer):
         if position is None:
             return updated
         for edit in self.by_span.pop(_code_span(position), []):
-            try:
-                changed = _EXPRESSION_EDITS[edit.kind](updated, edit)
-            except Refused as refusal:
-                self._record(edit, False, str(refusal))
-                continue
-            self._record(edit, True)
-            updated = changed
+            make = partial(_edit_expression, edit=edit)
+            updated = self._make(edit, make, original_node, updated)
         return updated
+
+    def _make(self, edit: Edit, make: Callable[[NodeT], NodeT], original: NodeT, updated: NodeT) -> NodeT:
+        """``updated`` with ``edit`` made, recording the outcome."""
+        try:
+            if make(original) is original:
+                # The code said what the finding asks for before this run: the finding itself is mistaken.
+                self._record(edit, False, ALREADY_THERE)
+                return updated
+        except Refused:
+            pass  # refused as written: the edits made before it in this run may still make it possible
+        try:
+            changed = make(updated)
+        except Refused as refusal:
+            self._record(edit, False, str(refusal))
+            return updated
+        self._record(edit, True)
+        return changed
 
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         updated_node = self._view_querysets(original_node, updated_node)
@@ -107,13 +129,8 @@ class _Editor(cst.CSTTransformer):
         if position is None:
             return updated_node
         for edit in self.by_class.pop((original_node.name.value, position.start.line), []):
-            try:
-                changed = set_list_select_related(updated_node, edit.arguments[1:])
-            except Refused as refusal:
-                self._record(edit, False, str(refusal))
-                continue
-            self._record(edit, True)
-            updated_node = changed
+            make_admin = partial(set_list_select_related, lookups=edit.arguments[1:])
+            updated_node = self._make(edit, make_admin, original_node, updated_node)
         return updated_node
 
     def _view_querysets(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
@@ -127,12 +144,10 @@ class _Editor(cst.CSTTransformer):
                 continue
             for edit in self.by_view_model.pop(_code_span(position), []):
                 manager, method, *lookups = edit.arguments
-                try:
-                    updated_node = add_view_queryset(updated_node, index, manager, method, lookups)
-                except Refused as refusal:
-                    self._record(edit, False, str(refusal))
-                    continue
-                self._record(edit, True)
+                make_view = partial(
+                    add_view_queryset, model_index=index, manager=manager, method=method, lookups=lookups
+                )
+                updated_node = self._make(edit, make_view, original_node, updated_node)
         return updated_node
 
 

@@ -11,7 +11,7 @@ import textwrap
 
 from analyzer.findings import Applicability, Edit
 from analyzer.fix import targets
-from analyzer.fix.apply import apply_edits
+from analyzer.fix.apply import ALREADY_THERE, apply_edits
 from analyzer.fix.targets import text_digest
 
 
@@ -41,7 +41,7 @@ def check_transformed(before: str, target: str, kind: str, arguments: tuple[str,
     fixed, reason = _apply(before, edit_at(before, target, kind, *arguments))
     assert (fixed, reason) == (after, "")
     refixed, reason = _apply(after, edit_at(after, again, kind, *arguments))
-    assert (refixed, reason) == (after, "")
+    assert (refixed, reason) == (after, ALREADY_THERE)
 
 
 def check_refused(before: str, target: str, kind: str, arguments: tuple[str, ...], reason: str) -> None:
@@ -306,7 +306,7 @@ def test_list_select_related_is_added_below_list_display_in_its_quotes() -> None
 
     assert reason == ""
     assert fixed == ADMIN_BEFORE.replace("  # columns\n", "  # columns\n    list_select_related = ('author',)\n")
-    assert _apply(fixed, _admin_edit(fixed, "author")) == (fixed, "")
+    assert _apply(fixed, _admin_edit(fixed, "author")) == (fixed, ALREADY_THERE)
 
 
 def test_an_existing_list_select_related_tuple_is_extended() -> None:
@@ -422,3 +422,19 @@ def test_edits_of_one_file_are_made_in_one_pass_and_equal_asks_are_made_once() -
 
     assert outcome.fixed == 'a = Book.objects.select_related("author")\nb = c.count()\n'
     assert [(result.done, result.reason) for result in outcome.outcomes] == [(True, ""), (True, ""), (True, "")]
+
+
+def test_an_edit_the_code_already_had_is_reported_whatever_the_order() -> None:
+    # A finding asking for a join the queryset already has is mistaken: it is not counted as fixed.
+    source = 'books = Book.objects.select_related("event")\n'
+    present = edit_at(source, 'Book.objects.select_related("event")', targets.SELECT_RELATED, "event")
+    missing = edit_at(source, 'Book.objects.select_related("event")', targets.SELECT_RELATED, "user")
+
+    for edits in ([present, missing], [missing, present]):
+        outcome = apply_edits(source, edits)
+
+        assert outcome.fixed == 'books = Book.objects.select_related("event", "user")\n'
+        assert {(result.edit.arguments, result.done, result.reason) for result in outcome.outcomes} == {
+            (("event",), False, ALREADY_THERE),
+            (("user",), True, ""),
+        }
