@@ -8,7 +8,7 @@ node of the expected type, or whose module refuses it, is reported and changes n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import TypeVar
 
@@ -18,6 +18,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from analyzer.findings import Edit
 from analyzer.fix import targets
 from analyzer.fix.admin import set_list_select_related
+from analyzer.fix.annotations import add_count_annotation, count_reference, read_annotation, with_count_import
 from analyzer.fix.expressions import count_instead_of_len, exists_instead_of_truth
 from analyzer.fix.querysets import add_eager_loading, add_only_field
 from analyzer.fix.refusal import Refused
@@ -37,11 +38,11 @@ _EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
 ALREADY_THERE = "the code already has what the fix adds"
 
 
-def _edit_expression(node: cst.BaseExpression, edit: Edit) -> cst.BaseExpression:
-    return _EXPRESSION_EDITS[edit.kind](node, edit)
-
-
-KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET})
+KNOWN_KINDS = frozenset(
+    {*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET, targets.ANNOTATE_COUNT}
+)
+# The second part of an annotate_count edit: the per-row read it replaces, found by the span in its arguments.
+_ANNOTATION_READ = "annotation_read"
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,10 @@ def _code_span(position: CodeRange) -> Span:
 class _Editor(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, edits: Sequence[Edit]) -> None:
+    def __init__(self, edits: Sequence[Edit], count: cst.BaseExpression) -> None:
         super().__init__()
+        self.count = count  # how the module names django.db.models.Count
+        self.reads: dict[int, Edit] = {}  # id of an annotate_count edit -> its read part
         self.by_span: dict[Span, list[Edit]] = {}
         self.by_class: dict[tuple[str, int], list[Edit]] = {}
         self.by_view_model: dict[Span, list[Edit]] = {}
@@ -83,6 +86,14 @@ class _Editor(cst.CSTTransformer):
                 self.by_class.setdefault((edit.arguments[0], edit.line), []).append(edit)
             elif edit.kind == targets.VIEW_QUERYSET:
                 self.by_view_model.setdefault(_span(edit), []).append(edit)
+            elif edit.kind == targets.ANNOTATE_COUNT:
+                self.by_span.setdefault(_span(edit), []).append(edit)
+                line, column, end_line, end_column = (int(part) for part in edit.arguments[2].split(":"))
+                read = replace(
+                    edit, kind=_ANNOTATION_READ, line=line, column=column, end_line=end_line, end_column=end_column
+                )
+                self.reads[id(edit)] = read
+                self.by_span.setdefault(_span(read), []).append(read)
             else:
                 self.by_span.setdefault(_span(edit), []).append(edit)
         self.outcomes: dict[int, EditOutcome] = {}
@@ -102,9 +113,32 @@ class _Editor(cst.CSTTransformer):
         if position is None:
             return updated
         for edit in self.by_span.pop(_code_span(position), []):
-            make = partial(_edit_expression, edit=edit)
+            make = partial(self._edit_expression, edit=edit)
             updated = self._make(edit, make, original_node, updated)
         return updated
+
+    def _edit_expression(self, node: cst.BaseExpression, edit: Edit) -> cst.BaseExpression:
+        if edit.kind == targets.ANNOTATE_COUNT:
+            return add_count_annotation(node, edit.arguments[0], edit.arguments[1], self.count)
+        if edit.kind == _ANNOTATION_READ:
+            return read_annotation(node, edit.arguments[1])
+        return _EXPRESSION_EDITS[edit.kind](node, edit)
+
+    def part_done(self, edit: Edit) -> bool:
+        found = self.outcomes.get(id(edit))
+        return found is not None and found.done
+
+    def outcome(self, edit: Edit) -> EditOutcome:
+        found = self.outcomes.get(id(edit), EditOutcome(edit, False, "the code there has changed"))
+        read = self.reads.get(id(edit))
+        if read is None:
+            return found
+        read_found = self.outcomes.get(id(read), EditOutcome(read, False, "the per-row read there has changed"))
+        if found.done and read_found.done:
+            return found
+        if found.reason == ALREADY_THERE and read_found.reason == ALREADY_THERE:
+            return found
+        return EditOutcome(edit, False, found.reason if not found.done else read_found.reason)
 
     def _make(self, edit: Edit, make: Callable[[NodeT], NodeT], original: NodeT, updated: NodeT) -> NodeT:
         """``updated`` with ``edit`` made, recording the outcome."""
@@ -152,16 +186,38 @@ class _Editor(cst.CSTTransformer):
 
 
 def apply_edits(source: str, edits: Sequence[Edit]) -> FileOutcome:
-    """``source`` with ``edits`` made; each edit's outcome in the order given. Raises libcst's ParserSyntaxError."""
-    unknown = [edit for edit in edits if edit.kind not in KNOWN_KINDS]
+    """``source`` with ``edits`` made; each edit's outcome in the order given. Raises libcst's ParserSyntaxError.
+
+    An edit of two places (annotate_count) is made whole or not at all: when one part cannot be made, the file
+    is edited again without it.
+    """
+    module = cst.parse_module(source)
+    count, needs_import = count_reference(module)
     known = [edit for edit in edits if edit.kind in KNOWN_KINDS]
-    wrapper = MetadataWrapper(cst.parse_module(source))
-    editor = _Editor(known)
-    fixed = wrapper.visit(editor).code
+    dropped: dict[int, EditOutcome] = {}
+    while True:
+        editor = _Editor(known, count)
+        fixed_module = MetadataWrapper(module).visit(editor)
+        half_done = [
+            edit
+            for edit in known
+            if edit.kind == targets.ANNOTATE_COUNT
+            and not editor.outcome(edit).done
+            and (editor.part_done(edit) or editor.part_done(editor.reads[id(edit)]))
+        ]
+        if not half_done:
+            break
+        for edit in half_done:
+            dropped[id(edit)] = editor.outcome(edit)
+        known = [edit for edit in known if id(edit) not in dropped]
+    if needs_import and any(edit.kind == targets.ANNOTATE_COUNT and editor.outcome(edit).done for edit in known):
+        fixed_module = with_count_import(fixed_module)
     outcomes: list[EditOutcome] = []
     for edit in edits:
-        if edit in unknown:
+        if edit.kind not in KNOWN_KINDS:
             outcomes.append(EditOutcome(edit, False, f"no edit of kind {edit.kind!r}"))
+        elif id(edit) in dropped:
+            outcomes.append(dropped[id(edit)])
         else:
-            outcomes.append(editor.outcomes.get(id(edit), EditOutcome(edit, False, "the code there has changed")))
-    return FileOutcome(source, fixed, tuple(outcomes))
+            outcomes.append(editor.outcome(edit))
+    return FileOutcome(source, fixed_module.code, tuple(outcomes))

@@ -36,6 +36,11 @@ def _chain(expression: cst.BaseExpression) -> Iterator[cst.Call]:
             return
 
 
+def chain_methods(expression: cst.BaseExpression) -> list[tuple[str, cst.Call]]:
+    """The method names and calls of a queryset chain, outermost first."""
+    return [(_method(call), call) for call in _chain(expression)]
+
+
 def _method(call: cst.Call) -> str:
     assert isinstance(call.func, cst.Attribute)
     return call.func.attr.value

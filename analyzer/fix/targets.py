@@ -165,6 +165,24 @@ def view_queryset_edit(node: nodes.NodeNG | None, manager: str, method: str, loo
     return node_edit(node, VIEW_QUERYSET, (manager, method, *paths))
 
 
+def annotate_count_edit(origin: nodes.NodeNG | None, read: nodes.NodeNG, lookup: str, annotation: str) -> Edit | None:
+    """Annotate the queryset ``origin`` with ``Count(lookup)`` and read the annotation at ``read``
+    (``owner.relation.count()``). Both must be in one file; always unsafe (see ``analyzer.fix.annotations``)."""
+    if origin is None or not isinstance(origin, _QUERYSET_EXPRESSIONS) or _chain_methods(origin) & _NO_EAGER_AFTER:
+        return None
+    if origin.root() is not read.root() or not isinstance(read, nodes.Call) or read.args or read.keywords:
+        return None
+    if not isinstance(read.func, nodes.Attribute) or read.func.attrname != "count":
+        return None
+    if not isinstance(read.func.expr, nodes.Attribute):
+        return None
+    read_span = node_edit(read, ANNOTATE_COUNT, ())
+    if read_span is None:
+        return None
+    where = f"{read_span.line}:{read_span.column}:{read_span.end_line}:{read_span.end_column}"
+    return node_edit(origin, ANNOTATE_COUNT, (lookup, annotation, where), Applicability.UNSAFE)
+
+
 def only_edit(node: nodes.NodeNG | None, field_name: str | None) -> Edit | None:
     """Add ``field_name`` to the ``.only(...)`` call of the queryset expression ``node``."""
     if node is None or not field_name or not isinstance(node, nodes.Call):

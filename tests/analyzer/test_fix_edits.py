@@ -438,3 +438,60 @@ def test_an_edit_the_code_already_had_is_reported_whatever_the_order() -> None:
             (("event",), False, ALREADY_THERE),
             (("user",), True, ""),
         }
+
+
+# -- annotate(Count(...)) (unsafe) -------------------------------------------------------------------------------------
+
+
+def _annotate_edit(source: str, read: str) -> Edit:
+    where = edit_at(source, read, targets.ANNOTATE_COUNT)
+    span = f"{where.line}:{where.column}:{where.end_line}:{where.end_column}"
+    return edit_at(source, "Author.objects.all()", targets.ANNOTATE_COUNT, "books", "books_count", span)
+
+
+def test_a_count_per_row_becomes_an_annotation_and_count_is_imported() -> None:
+    source = textwrap.dedent(
+        """\
+        from catalog.models import Author
+
+
+        def book_counts():
+            # one query for the authors
+            return {author.name: author.books.count() for author in Author.objects.all()}
+        """
+    )
+
+    fixed, reason = _apply(source, _annotate_edit(source, "author.books.count()"))
+
+    assert reason == ""
+    assert fixed == textwrap.dedent(
+        """\
+        from catalog.models import Author
+        from django.db.models import Count
+
+
+        def book_counts():
+            # one query for the authors
+            return {author.name: author.books_count for author in Author.objects.annotate(books_count=Count("books"))}
+        """
+    )
+
+
+def test_count_is_named_through_models_when_the_module_imports_models() -> None:
+    source = "from django.db import models\n\nrows = {a.pk: a.books.count() for a in Author.objects.all()}\n"
+    edit = _annotate_edit(source, "a.books.count()")
+
+    fixed, reason = _apply(source, edit)
+
+    assert reason == ""
+    assert fixed == source.replace("a.books.count()", "a.books_count").replace(
+        "Author.objects.all()", 'Author.objects.annotate(books_count=models.Count("books"))'
+    )
+
+
+def test_an_annotation_whose_read_cannot_be_changed_is_not_made_at_all() -> None:
+    # Both places or neither: an annotation nobody reads would only slow the query down.
+    source = "rows = {a.pk: a.books.filter(x=1).count() for a in Author.objects.all()}\n"
+    edit = _annotate_edit(source, "a.books.filter(x=1).count()")
+
+    assert _apply(source, edit) == (source, "the per-row read is not a plain .count() of a related manager")

@@ -58,14 +58,15 @@ def test_count(scenario, rows, client):
         stream.write(json.dumps([scenario.site_id, rows, len(captured.captured_queries)]) + "\\n")
 '''
 
-# Sites whose per-row queries a safe fix removes (S13 issues two per row, the others one).
+# Sites whose per-row queries a safe fix removes (S13 issues two per row, the others one), and an unsafe one.
 SAFELY_FIXED = {f"S{number:02d}" for number in (*range(1, 9), 10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 26)}
+UNSAFELY_FIXED = {"S14", "S22"}
 # What a rerun still reports at the other sites, and whether each has a fix for --unsafe-fixes.
 REMAINING_AT_SITES = {
     ("S09", "ORM105", None),  # a Prefetch(..., to_attr=...) object changes what the loop reads
     ("S14", "ORM101", Applicability.UNSAFE),  # order.lines.all() may read a prefetch the caller made
     ("S21", "ORM201", None),
-    ("S22", "ORM202", None),
+    ("S22", "ORM202", Applicability.UNSAFE),  # a Count annotation can differ from count() (joins, managers)
     ("S23", "ORM301", None),
     ("S24", "ORM302", None),
     ("S25", "ORM303", None),
@@ -96,9 +97,7 @@ def _site_lines(sources: dict[str, str]) -> dict[tuple[str, int], str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def fixed_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], int]:
-    root = tmp_path_factory.mktemp("fixed")
+def _fix_a_copy(root: Path, *flags: str) -> tuple[Path, dict[str, str], int]:
     shutil.copy(REPOSITORY / "pyproject.toml", root / "pyproject.toml")
     shutil.copytree(
         REPOSITORY / "example_project",
@@ -110,10 +109,43 @@ def fixed_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
     previous = Path.cwd()
     os.chdir(project)
     try:
-        code = main(["--fix", "--no-cache", "."])
+        code = main(["--fix", "--no-cache", *flags, "."])
     finally:
         os.chdir(previous)
     return root, before, code
+
+
+@pytest.fixture(scope="module")
+def fixed_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], int]:
+    return _fix_a_copy(tmp_path_factory.mktemp("fixed"))
+
+
+@pytest.fixture(scope="module")
+def unsafely_fixed_copy(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str], int]:
+    return _fix_a_copy(tmp_path_factory.mktemp("unsafely-fixed"), "--unsafe-fixes")
+
+
+def _query_growth(root: Path) -> dict[str, int]:
+    """How many more queries each site issues for 6 rows than for 3, run in a pytest subprocess on the copy."""
+    (root / "example_project" / "tests" / "test_fix_counts.py").write_text(COUNTING_MODULE, encoding="utf-8")
+    counts_file = root / "counts.jsonl"
+    environment = {**os.environ, "FIX_COUNTS_FILE": str(counts_file)}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+         "example_project/tests/test_fix_counts.py"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    counts: dict[str, dict[int, int]] = {}
+    for line in counts_file.read_text(encoding="utf-8").splitlines():
+        site, rows, queries = json.loads(line)
+        counts.setdefault(site, {})[rows] = queries
+    assert len(counts) == 26
+    return {site: by_rows[6] - by_rows[3] for site, by_rows in counts.items()}
 
 
 def test_fix_leaves_no_site_with_a_safe_fix_and_exits_one_for_the_rest(
@@ -168,27 +200,23 @@ def test_fix_changes_no_twin_and_keeps_the_files_formatted(fixed_copy: tuple[Pat
 
 
 def test_fixed_sites_issue_the_same_queries_for_3_and_6_rows(fixed_copy: tuple[Path, dict[str, str], int]) -> None:
-    root, _, _ = fixed_copy
-    (root / "example_project" / "tests" / "test_fix_counts.py").write_text(COUNTING_MODULE, encoding="utf-8")
-    counts_file = root / "counts.jsonl"
-    environment = {**os.environ, "FIX_COUNTS_FILE": str(counts_file)}
+    growth = _query_growth(fixed_copy[0])
 
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-         "example_project/tests/test_fix_counts.py"],
-        cwd=root,
-        env=environment,
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
+    assert growth == {site: 0 if site in SAFELY_FIXED else 3 for site in growth}
 
-    assert run.returncode == 0, run.stdout + run.stderr
-    counts: dict[str, dict[int, int]] = {}
-    for line in counts_file.read_text(encoding="utf-8").splitlines():
-        site, rows, queries = json.loads(line)
-        counts.setdefault(site, {})[rows] = queries
-    growth = {site: by_rows[6] - by_rows[3] for site, by_rows in counts.items()}
-    expected = {site: 0 if site in SAFELY_FIXED else 3 for site in counts}
-    assert len(counts) == 26
-    assert growth == expected
+
+def test_unsafe_fixes_also_flatten_the_related_manager_and_count_sites(
+    unsafely_fixed_copy: tuple[Path, dict[str, str], int],
+) -> None:
+    root, _, code = unsafely_fixed_copy
+    result = analyze(["."], Config(cache=False), cwd=root / "example_project")
+    sites = _site_lines(_sources(root / "example_project"))
+
+    remaining = {
+        (sites[(item.path, item.line)], item.code) for item in result.findings if (item.path, item.line) in sites
+    }
+    growth = _query_growth(root)
+
+    assert code == 1
+    assert remaining == {("S09", "ORM105"), ("S21", "ORM201"), ("S23", "ORM301"), ("S24", "ORM302"), ("S25", "ORM303")}
+    assert growth == {site: 0 if site in SAFELY_FIXED | UNSAFELY_FIXED else 3 for site in growth}
