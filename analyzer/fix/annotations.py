@@ -10,47 +10,12 @@ filtering that ``count()`` would apply.
 from __future__ import annotations
 
 import libcst as cst
-from libcst.codemod import CodemodContext
-from libcst.codemod.visitors import AddImportsVisitor
 
 from analyzer.fix.arguments import string_literal
 from analyzer.fix.querysets import chain_methods
 from analyzer.fix.refusal import Refused
 
 _NO_ANNOTATE_AFTER = frozenset({"values", "values_list", "union", "intersection", "difference", "raw", "none"})
-
-
-def count_reference(module: cst.Module) -> tuple[cst.BaseExpression, bool]:
-    """How the module can name ``Count``, and whether an import must be added for it."""
-    plain = False
-    models = False
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None:
-                continue
-            source = module.code_for_node(small.module)
-            names = small.names
-            if isinstance(names, cst.ImportStar):
-                continue
-            for alias in names:
-                imported = alias.name.value if isinstance(alias.name, cst.Name) else None
-                if alias.asname is not None:
-                    continue
-                plain = plain or (source == "django.db.models" and imported == "Count")
-                models = models or (source == "django.db" and imported == "models")
-    if plain:
-        return cst.Name("Count"), False
-    if models:
-        return cst.Attribute(value=cst.Name("models"), attr=cst.Name("Count")), False
-    return cst.Name("Count"), True
-
-
-def with_count_import(module: cst.Module) -> cst.Module:
-    context = CodemodContext()
-    AddImportsVisitor.add_needed_import(context, "django.db.models", "Count")
-    return AddImportsVisitor(context).transform_module(module)
 
 
 def add_count_annotation(

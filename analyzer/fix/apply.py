@@ -18,8 +18,10 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from analyzer.findings import Edit
 from analyzer.fix import targets
 from analyzer.fix.admin import set_list_select_related
-from analyzer.fix.annotations import add_count_annotation, count_reference, read_annotation, with_count_import
+from analyzer.fix.annotations import add_count_annotation, read_annotation
 from analyzer.fix.expressions import count_instead_of_len, exists_instead_of_truth
+from analyzer.fix.imports import models_reference, with_models_import
+from analyzer.fix.prefetches import add_filtered_prefetch, filter_arguments, read_prefetched
 from analyzer.fix.querysets import add_eager_loading, add_only_field
 from analyzer.fix.refusal import Refused
 from analyzer.fix.views import add_view_queryset
@@ -38,11 +40,16 @@ _EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
 ALREADY_THERE = "the code already has what the fix adds"
 
 
-KNOWN_KINDS = frozenset(
-    {*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET, targets.ANNOTATE_COUNT}
-)
-# The second part of an annotate_count edit: the per-row read it replaces, found by the span in its arguments.
-_ANNOTATION_READ = "annotation_read"
+# Edits of two places: the queryset, and the per-row read whose span is the edit's last argument. Each names a
+# django.db.models class it may have to import.
+TWO_PART_KINDS = {targets.ANNOTATE_COUNT: "Count", targets.PREFETCH_FILTERED: "Prefetch"}
+KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET, *TWO_PART_KINDS})
+_READ_SUFFIX = ":read"
+
+
+def _read_span(edit: Edit) -> Span:
+    line, column, end_line, end_column = (int(part) for part in edit.arguments[-1].split(":"))
+    return (line, column - 1, end_line, end_column - 1)
 
 
 @dataclass(frozen=True)
@@ -74,10 +81,16 @@ def _code_span(position: CodeRange) -> Span:
 class _Editor(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, edits: Sequence[Edit], count: cst.BaseExpression) -> None:
+    def __init__(
+        self,
+        edits: Sequence[Edit],
+        names: dict[str, cst.BaseExpression],
+        reads: dict[Span, cst.BaseExpression],
+    ) -> None:
         super().__init__()
-        self.count = count  # how the module names django.db.models.Count
-        self.reads: dict[int, Edit] = {}  # id of an annotate_count edit -> its read part
+        self.names = names  # how the module names Count and Prefetch
+        self.read_nodes = reads  # the per-row reads of two-part edits, as parsed
+        self.reads: dict[int, Edit] = {}  # id of a two-part edit -> its read part
         self.by_span: dict[Span, list[Edit]] = {}
         self.by_class: dict[tuple[str, int], list[Edit]] = {}
         self.by_view_model: dict[Span, list[Edit]] = {}
@@ -86,11 +99,16 @@ class _Editor(cst.CSTTransformer):
                 self.by_class.setdefault((edit.arguments[0], edit.line), []).append(edit)
             elif edit.kind == targets.VIEW_QUERYSET:
                 self.by_view_model.setdefault(_span(edit), []).append(edit)
-            elif edit.kind == targets.ANNOTATE_COUNT:
+            elif edit.kind in TWO_PART_KINDS:
                 self.by_span.setdefault(_span(edit), []).append(edit)
-                line, column, end_line, end_column = (int(part) for part in edit.arguments[2].split(":"))
+                line, column, end_line, end_column = _read_span(edit)
                 read = replace(
-                    edit, kind=_ANNOTATION_READ, line=line, column=column, end_line=end_line, end_column=end_column
+                    edit,
+                    kind=edit.kind + _READ_SUFFIX,
+                    line=line,
+                    column=column + 1,
+                    end_line=end_line,
+                    end_column=end_column + 1,
                 )
                 self.reads[id(edit)] = read
                 self.by_span.setdefault(_span(read), []).append(read)
@@ -118,10 +136,21 @@ class _Editor(cst.CSTTransformer):
         return updated
 
     def _edit_expression(self, node: cst.BaseExpression, edit: Edit) -> cst.BaseExpression:
+        arguments = edit.arguments
         if edit.kind == targets.ANNOTATE_COUNT:
-            return add_count_annotation(node, edit.arguments[0], edit.arguments[1], self.count)
-        if edit.kind == _ANNOTATION_READ:
-            return read_annotation(node, edit.arguments[1])
+            return add_count_annotation(node, arguments[0], arguments[1], self.names["Count"])
+        if edit.kind == targets.ANNOTATE_COUNT + _READ_SUFFIX:
+            return read_annotation(node, arguments[1])
+        if edit.kind == targets.PREFETCH_FILTERED:
+            lookup, to_attr, model, method, _ = arguments
+            read = self.read_nodes.get(_read_span(edit))
+            try:
+                filtering = filter_arguments(read, method) if read is not None else None
+            except Refused:
+                filtering = None  # refused below, unless the queryset already has the Prefetch
+            return add_filtered_prefetch(node, lookup, to_attr, model, method, filtering, self.names["Prefetch"])
+        if edit.kind == targets.PREFETCH_FILTERED + _READ_SUFFIX:
+            return read_prefetched(node, arguments[1], arguments[3])
         return _EXPRESSION_EDITS[edit.kind](node, edit)
 
     def part_done(self, edit: Edit) -> bool:
@@ -192,16 +221,24 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> FileOutcome:
     is edited again without it.
     """
     module = cst.parse_module(source)
-    count, needs_import = count_reference(module)
+    references = {name: models_reference(module, name) for name in TWO_PART_KINDS.values()}
+    names = {name: reference for name, (reference, _) in references.items()}
+    read_spans = {_read_span(edit) for edit in edits if edit.kind in TWO_PART_KINDS}
     known = [edit for edit in edits if edit.kind in KNOWN_KINDS]
     dropped: dict[int, EditOutcome] = {}
     while True:
-        editor = _Editor(known, count)
-        fixed_module = MetadataWrapper(module).visit(editor)
+        wrapper = MetadataWrapper(module)
+        reads = {
+            _code_span(position): node
+            for node, position in wrapper.resolve(PositionProvider).items()
+            if isinstance(node, cst.BaseExpression) and _code_span(position) in read_spans
+        }
+        editor = _Editor(known, names, reads)
+        fixed_module = wrapper.visit(editor)
         half_done = [
             edit
             for edit in known
-            if edit.kind == targets.ANNOTATE_COUNT
+            if edit.kind in TWO_PART_KINDS
             and not editor.outcome(edit).done
             and (editor.part_done(edit) or editor.part_done(editor.reads[id(edit)]))
         ]
@@ -210,8 +247,9 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> FileOutcome:
         for edit in half_done:
             dropped[id(edit)] = editor.outcome(edit)
         known = [edit for edit in known if id(edit) not in dropped]
-    if needs_import and any(edit.kind == targets.ANNOTATE_COUNT and editor.outcome(edit).done for edit in known):
-        fixed_module = with_count_import(fixed_module)
+    for kind, name in TWO_PART_KINDS.items():
+        if references[name][1] and any(edit.kind == kind and editor.outcome(edit).done for edit in known):
+            fixed_module = with_models_import(fixed_module, name)
     outcomes: list[EditOutcome] = []
     for edit in edits:
         if edit.kind not in KNOWN_KINDS:

@@ -24,9 +24,10 @@ COUNT = "count"
 EXISTS = "exists"
 ANNOTATE_COUNT = "annotate_count"
 VIEW_QUERYSET = "view_queryset"
+PREFETCH_FILTERED = "prefetch_filtered"
 
 SAFE_KINDS = frozenset({SELECT_RELATED, PREFETCH_RELATED, ONLY, LIST_SELECT_RELATED, COUNT, EXISTS, VIEW_QUERYSET})
-UNSAFE_KINDS = frozenset({ANNOTATE_COUNT})
+UNSAFE_KINDS = frozenset({ANNOTATE_COUNT, PREFETCH_FILTERED})
 EAGER_METHODS = (SELECT_RELATED, PREFETCH_RELATED)
 # Chain methods after which an added eager load cannot help: no rows, rows that are not model instances, or a
 # combined query. The fixer refuses them too; checking here keeps the text report from promising a fix.
@@ -181,6 +182,68 @@ def annotate_count_edit(origin: nodes.NodeNG | None, read: nodes.NodeNG, lookup:
         return None
     where = f"{read_span.line}:{read_span.column}:{read_span.end_line}:{read_span.end_column}"
     return node_edit(origin, ANNOTATE_COUNT, (lookup, annotation, where), Applicability.UNSAFE)
+
+
+def _module_level_names_only(node: nodes.NodeNG) -> bool:
+    """Every name ``node`` reads is bound at module level (an import, a constant), so it means the same where
+    the queryset is built as at the read."""
+    for name in node.nodes_of_class(nodes.Name):
+        scope, assignments = name.lookup(name.name)
+        if not assignments or not isinstance(scope, nodes.Module):
+            return False
+    return True
+
+
+def _module_binds(module: nodes.Module, name: str) -> bool:
+    """``name`` is imported or defined at the top of ``module`` (the trees are built without astroid's import
+    locals, so the statements are read)."""
+    for statement in module.body:
+        if isinstance(statement, (nodes.ImportFrom, nodes.Import)):
+            if any((alias or imported.rpartition(".")[2]) == name for imported, alias in statement.names):
+                return True
+        elif isinstance(statement, nodes.ClassDef) and statement.name == name:
+            return True
+    return False
+
+
+def _iterated(node: nodes.NodeNG) -> bool:
+    """The rows of ``node`` are only iterated (a for loop, a comprehension, ``list()`` and the like), so a list
+    can take the queryset's place."""
+    parent = node.parent
+    if isinstance(parent, (nodes.For, nodes.Comprehension)):
+        return parent.iter is node
+    return (
+        isinstance(parent, nodes.Call)
+        and isinstance(parent.func, nodes.Name)
+        and parent.func.name in ("list", "tuple", "set", "sorted", "len", "any", "all")
+        and node in parent.args
+    )
+
+
+def prefetch_filtered_edit(
+    origin: nodes.NodeNG | None, read: nodes.NodeNG, lookup: str, to_attr: str, model: str, method: str
+) -> Edit | None:
+    """Prefetch ``lookup`` through ``Prefetch(..., queryset=<model>.objects.<method>(<read's arguments>),
+    to_attr=...)`` on ``origin`` and read ``to_attr`` at ``read`` (``owner.relation.<method>(...)``). Always unsafe
+    (see ``analyzer.fix.prefetches``); offered only when that cannot change what the code computes."""
+    if method not in ("filter", "exclude", "order_by") or "__" in lookup:
+        return None
+    if origin is None or not isinstance(origin, _QUERYSET_EXPRESSIONS) or _chain_methods(origin) & _NO_EAGER_AFTER:
+        return None
+    if origin.root() is not read.root() or not isinstance(read, nodes.Call) or not _iterated(read):
+        return None
+    func = read.func
+    if not isinstance(func, nodes.Attribute) or func.attrname != method or not isinstance(func.expr, nodes.Attribute):
+        return None
+    if not all(_module_level_names_only(argument) for argument in (*read.args, *(read.keywords or ()))):
+        return None
+    if not _module_binds(origin.root(), model):
+        return None  # the model class is not a name in the module that builds the queryset
+    read_span = node_edit(read, PREFETCH_FILTERED, ())
+    if read_span is None:
+        return None
+    where = f"{read_span.line}:{read_span.column}:{read_span.end_line}:{read_span.end_column}"
+    return node_edit(origin, PREFETCH_FILTERED, (lookup, to_attr, model, method, where), Applicability.UNSAFE)
 
 
 def only_edit(node: nodes.NodeNG | None, field_name: str | None) -> Edit | None:

@@ -495,3 +495,51 @@ def test_an_annotation_whose_read_cannot_be_changed_is_not_made_at_all() -> None
     edit = _annotate_edit(source, "a.books.filter(x=1).count()")
 
     assert _apply(source, edit) == (source, "the per-row read is not a plain .count() of a related manager")
+
+
+# -- Prefetch(..., to_attr=...) for a bypassed prefetch (unsafe) ------------------------------------------------------
+
+PRAISE = """\
+from django.db.models import Prefetch
+
+from catalog.models import Book, Review
+
+
+def praise():
+    return {
+        book.isbn: [review.body for review in book.reviews.filter(rating__gte=GOOD)]  # per book
+        for book in Book.objects.prefetch_related("tags")
+    }
+"""
+
+
+def _prefetch_edit(source: str, read: str, origin: str) -> Edit:
+    where = edit_at(source, read, targets.PREFETCH_FILTERED)
+    span = f"{where.line}:{where.column}:{where.end_line}:{where.end_column}"
+    return edit_at(source, origin, targets.PREFETCH_FILTERED, "reviews", "reviews_filter", "Review", "filter", span)
+
+
+def test_a_bypassed_prefetch_becomes_a_filtered_prefetch_read_through_to_attr() -> None:
+    edit = _prefetch_edit(PRAISE, "book.reviews.filter(rating__gte=GOOD)", 'Book.objects.prefetch_related("tags")')
+
+    fixed, reason = _apply(PRAISE, edit)
+
+    assert reason == ""
+    assert fixed == PRAISE.replace("book.reviews.filter(rating__gte=GOOD)", "book.reviews_filter").replace(
+        'prefetch_related("tags")',
+        'prefetch_related("tags", Prefetch("reviews", queryset=Review.objects.filter(rating__gte=GOOD), '
+        'to_attr="reviews_filter"))',
+    )
+    again = _prefetch_edit(
+        fixed, "book.reviews_filter", fixed[fixed.index("Book.objects") : fixed.index(")\n    }") + 1]
+    )
+    assert _apply(fixed, again) == (fixed, ALREADY_THERE)
+
+
+def test_prefetch_is_imported_when_the_module_lacks_it() -> None:
+    source = PRAISE.replace("from django.db.models import Prefetch\n\n", "")
+    edit = _prefetch_edit(source, "book.reviews.filter(rating__gte=GOOD)", 'Book.objects.prefetch_related("tags")')
+
+    fixed, _ = _apply(source, edit)
+
+    assert fixed.startswith("from catalog.models import Book, Review\nfrom django.db.models import Prefetch\n")
