@@ -1,8 +1,8 @@
 """``--fix`` and ``--diff`` on the command line: plan the edits, then show them or write them and analyse again.
 
-After ``--fix`` the report lists what remains, from a fresh analysis of the edited project, so the exit code is
-ruff's: 0 when nothing remains, 1 when findings remain. ``--diff`` writes nothing; it prints a unified diff and
-exits 1 when the diff is not empty, 0 when there is nothing to change.
+After ``--fix`` the report lists what remains, from a fresh analysis of the edited project (fixing repeats until a
+round writes nothing), so the exit code is ruff's: 0 when nothing remains, 1 when findings remain. ``--diff``
+writes nothing; it prints a unified diff and exits 1 when the diff is not empty, 0 when there is nothing to change.
 """
 
 from __future__ import annotations
@@ -14,6 +14,9 @@ from typing import TextIO
 
 from analyzer.findings import AnalysisResult, Applicability
 from analyzer.fix.plan import FixPlan, FixSettings, fix_applicability, plan_fixes, write_changes
+
+# Rounds of fix-then-analyse before giving up on reaching a fixed point.
+MAX_ROUNDS = 10
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -49,16 +52,30 @@ def show_diff(result: AnalysisResult, settings: FixSettings, cwd: Path, stream: 
 def apply_fixes(
     result: AnalysisResult, settings: FixSettings, cwd: Path, reanalyze: Callable[[], AnalysisResult]
 ) -> AnalysisResult:
-    """Write the fixes and return a fresh analysis of what remains (the same result when nothing was written)."""
-    plan = plan_fixes(result.findings, settings, cwd)
-    _report_notes(plan, sys.stderr)
-    untouched = write_changes(plan, cwd)
-    for path in untouched:
-        print(f"{path}: changed while it was being fixed; left as it is", file=sys.stderr)
-    written = len(plan.changes) - len(untouched)
-    fixed = sum(
-        finding.fix is not None and finding.fix.edit is not None and finding.fix.path not in untouched
-        for finding in plan.fixed
-    )
-    print(f"Fixed {_plural(fixed, 'finding')} in {_plural(written, 'file')}.", file=sys.stderr)
-    return reanalyze() if written else result
+    """Write the fixes and return a fresh analysis of what remains (the same result when nothing was written).
+
+    Like ruff, fixing repeats on the fresh analysis until it writes nothing: a join added in one round can
+    reveal the next relation read through it. So a second ``--fix`` changes nothing.
+    """
+    fixed = 0
+    files: set[str] = set()
+    seen_notes: set[str] = set()
+    for _ in range(MAX_ROUNDS):
+        plan = plan_fixes(result.findings, settings, cwd)
+        for note in plan.notes:
+            if note not in seen_notes:
+                seen_notes.add(note)
+                print(note, file=sys.stderr)
+        untouched = write_changes(plan, cwd)
+        for path in untouched:
+            print(f"{path}: changed while it was being fixed; left as it is", file=sys.stderr)
+        written = {change.path for change in plan.changes} - set(untouched)
+        if not written:
+            break
+        fixed += sum(finding.fix is not None and finding.fix.path in written for finding in plan.fixed)
+        files |= written
+        result = reanalyze()
+    else:
+        print(f"Stopped after {MAX_ROUNDS} rounds of fixes; run --fix again for the rest.", file=sys.stderr)
+    print(f"Fixed {_plural(fixed, 'finding')} in {_plural(len(files), 'file')}.", file=sys.stderr)
+    return result

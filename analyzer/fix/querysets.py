@@ -120,7 +120,11 @@ def _extend_prefixes(call: cst.Call, lookups: Sequence[str]) -> cst.Call:
 
 
 def _missing(existing: Sequence[str | None], lookups: Sequence[str]) -> list[str]:
-    return [lookup for lookup in lookups if lookup not in existing]
+    """The lookups not loaded yet: a longer path loads its prefixes too (``"book__author"`` loads ``"book"``)."""
+    present = [value for value in existing if value is not None]
+    return [
+        lookup for lookup in lookups if not any(value == lookup or value.startswith(f"{lookup}__") for value in present)
+    ]
 
 
 def add_eager_loading(expression: cst.BaseExpression, method: str, lookups: Sequence[str]) -> cst.BaseExpression:

@@ -253,7 +253,9 @@ def only_edit(node: nodes.NodeNG | None, field_name: str | None) -> Edit | None:
     return node_edit(node, ONLY, (field_name,))
 
 
-def list_select_related_edit(classdef: nodes.ClassDef | None, lookups: Iterable[str]) -> Edit | None:
+def list_select_related_edit(
+    classdef: nodes.ClassDef | None, lookups: Iterable[str], applicability: Applicability = Applicability.SAFE
+) -> Edit | None:
     """Set ``list_select_related`` on a ModelAdmin to ``lookups`` (the paths it lists already, then the new one).
 
     The span is the ``class`` line; the class name goes first in the arguments, so the fixer checks both.
@@ -267,7 +269,7 @@ def list_select_related_edit(classdef: nodes.ClassDef | None, lookups: Iterable[
     _, digest = source
     return Edit(
         kind=LIST_SELECT_RELATED,
-        applicability=Applicability.SAFE,
+        applicability=applicability,
         line=classdef.lineno,
         column=1,
         end_line=classdef.lineno,

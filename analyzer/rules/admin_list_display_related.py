@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from astroid import nodes
 
 from analyzer.context import FileContext, ProjectContext
-from analyzer.findings import Edit, Finding, Fix, RelatedLocation, Severity
+from analyzer.findings import Applicability, Edit, Finding, Fix, RelatedLocation, Severity
 from analyzer.fix.targets import list_select_related_edit
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind
@@ -101,7 +101,10 @@ def _edit(read: AdminRead, path: str, event_kind: EventKind) -> Edit | None:
     # The edit goes into the admin class itself; list_display set in a base class elsewhere is not its line.
     if paths is None or read.classdef is None or read.classdef.root().file != read.origin.node.root().file:
         return None
-    return list_select_related_edit(read.classdef, paths)
+    # Setting the tuple replaces the select_related() Django made for a foreign key in list_display (every non-null
+    # key, recursively) by exactly the listed paths: a person should list what else the page reads.
+    applicability = Applicability.UNSAFE if read.automatic_select_related else Applicability.SAFE
+    return list_select_related_edit(read.classdef, paths, applicability)
 
 
 def _findings(project: ProjectContext) -> list[Finding]:
