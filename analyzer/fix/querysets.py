@@ -104,7 +104,7 @@ def _replace_in_chain(expression: cst.BaseExpression, old: cst.Call, new: cst.Ca
 
 def _extend_prefixes(call: cst.Call, lookups: Sequence[str]) -> cst.Call:
     """``select_related("book")`` asked for "book__author" becomes ``select_related("book__author")``, in place:
-    the longer path joins the shorter one too."""
+    the longer path loads the shorter one too (for ``prefetch_related`` as well)."""
     arguments = list(call.args)
     values = _string_arguments(call)
     wanted = [lookup for lookup in lookups if lookup not in values]
@@ -140,7 +140,7 @@ def add_eager_loading(expression: cst.BaseExpression, method: str, lookups: Sequ
     for call in calls:
         if _method(call) == method:
             _check_existing(call, method, lookups)
-            extended = _extend_prefixes(call, lookups) if method == "select_related" else call
+            extended = _extend_prefixes(call, lookups)
             missing = _missing(_string_arguments(extended), lookups)
             if not missing and extended is call:
                 return expression

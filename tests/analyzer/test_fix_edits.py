@@ -543,3 +543,14 @@ def test_prefetch_is_imported_when_the_module_lacks_it() -> None:
     fixed, _ = _apply(source, edit)
 
     assert fixed.startswith("from catalog.models import Book, Review\nfrom django.db.models import Prefetch\n")
+
+
+def test_a_shorter_prefetch_path_is_extended_in_place() -> None:
+    check_transformed(
+        'mails = event.queued_mails.filter(draft=True).prefetch_related("to_speakers")\n',
+        'event.queued_mails.filter(draft=True).prefetch_related("to_speakers")',
+        targets.PREFETCH_RELATED,
+        ("to_speakers__user",),
+        'mails = event.queued_mails.filter(draft=True).prefetch_related("to_speakers__user")\n',
+        'event.queued_mails.filter(draft=True).prefetch_related("to_speakers__user")',
+    )
