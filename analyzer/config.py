@@ -2,7 +2,8 @@
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
 ``format``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus ``exclude``,
-``per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is ``--no-cache``). Paths and glob patterns
+``per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is ``--no-cache``), and the fix switches
+``fix``, ``unsafe-fixes``, ``fixable`` and ``unfixable``. Paths and glob patterns
 in the file are relative to the file's folder. Command-line flags replace the file's values.
 """
 
@@ -44,6 +45,10 @@ class Config:
     # folder, or the current directory when there is none.
     root: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    fix: bool = False  # apply the safe fixes (``--fix``)
+    unsafe_fixes: bool = False  # and the unsafe ones too
+    fixable: tuple[str, ...] = ()  # codes or prefixes whose fixes may be applied; empty: every code
+    unfixable: tuple[str, ...] = ()  # codes or prefixes whose fixes are never applied
 
 
 def _matches(code: str, selector: str) -> bool:
@@ -151,7 +156,7 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
     """Validate a configuration table and turn it into ``Config`` keyword arguments."""
     options: dict[str, Any] = {"root": base}
     for key, value in table.items():
-        if key in ("select", "ignore", "extend-select"):
+        if key in ("select", "ignore", "extend-select", "fixable", "unfixable"):
             options[key.replace("-", "_")] = _codes(value, key, source)
         elif key == "exclude":
             options["exclude"] = _string_list(value, key, source)
@@ -173,7 +178,7 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
                 raise ConfigError(f"{source}: settings must be a dotted module name, got {value!r}")
             options["settings"] = value
-        elif key in ("exit-zero", "cache"):
+        elif key in ("exit-zero", "cache", "fix", "unsafe-fixes"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
             options[key.replace("-", "_")] = value

@@ -4,14 +4,34 @@ summary, so it reads in a terminal and editors can jump to each line."""
 from __future__ import annotations
 
 from analyzer.confirmation import summary_line
-from analyzer.findings import AnalysisResult, Finding
+from analyzer.findings import AnalysisResult, Applicability, Finding
+
+# After the code, as ruff marks what --fix can do: "[*]" a safe fix, "[unsafe fix]" one for --unsafe-fixes.
+FIX_MARKERS = {Applicability.SAFE: "[*] ", Applicability.UNSAFE: "[unsafe fix] "}
+
+
+def fix_marker(finding: Finding) -> str:
+    if finding.fix is None or finding.fix.edit is None:
+        return ""
+    return FIX_MARKERS[finding.fix.edit.applicability]
+
+
+def fix_summary(result: AnalysisResult) -> str | None:
+    """``[*] 3 fixable with --fix (1 more with --unsafe-fixes)``, or None when nothing is fixable."""
+    kinds = [finding.fix.edit.applicability for finding in result.findings if finding.fix and finding.fix.edit]
+    safe = kinds.count(Applicability.SAFE)
+    unsafe = kinds.count(Applicability.UNSAFE)
+    if not kinds:
+        return None
+    more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+    return f"[*] {safe} fixable with --fix{more}."
 
 
 def finding_line(finding: Finding) -> str:
     confirmed = " [confirmed at runtime]" if finding.confirmed else ""
     # One line per finding, whatever the message holds, so the output stays greppable.
     message = " ".join(finding.message.split())
-    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {message}{confirmed}"
+    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {fix_marker(finding)}{message}{confirmed}"
 
 
 def runtime_finding_line(runtime: dict[str, object]) -> str:
@@ -59,6 +79,9 @@ def render_text(result: AnalysisResult, *, runtime_report: bool) -> str:
             + [runtime_finding_line(runtime) for runtime in result.runtime_only]
         )
     closing = [summary(result)]
+    fixable = fix_summary(result)
+    if fixable is not None:
+        closing.append(fixable)
     if runtime_report:
         closing.append(confirmation_summary(result))
     sections.append(closing)

@@ -10,6 +10,7 @@ from analyzer.flow.events import EventKind
 from analyzer.integrations.reporting import fix_text, group_reads, make_finding, problem_text, read_text
 from analyzer.integrations.views import RenderedRead, rendered_reads
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -143,7 +144,7 @@ def _findings(project: ProjectContext) -> list[tuple[str, Finding]]:
                 f"in {location.template}, "
                 f"rendered by {render.view}; {fix} to the queryset at {origin.path}:{origin.line}"
             )
-            fix_location = Fix(fix, origin.path, origin.line)
+            fix_location = Fix(fix, origin.path, origin.line, event_edit(event, group.fix_path, project.graph))
         finding = make_finding(
             RULE,
             event,
