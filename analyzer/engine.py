@@ -43,7 +43,7 @@ from analyzer.cache import (
     results_from_json,
     results_to_json,
 )
-from analyzer.config import Config, select_rules, validate_selectors
+from analyzer.config import Config, configured_per_file_ignores, select_rules, validate_selectors
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
@@ -70,7 +70,7 @@ def enabled_rules(config: Config) -> list[Rule]:
     validate_selectors(config.select, registered, "select")
     validate_selectors(config.ignore, registered, "ignore")
     validate_selectors(config.extend_select, registered, "extend-select")
-    for pattern, codes in config.per_file_ignores.items():
+    for pattern, codes in configured_per_file_ignores(config).items():
         validate_selectors(codes, registered, f'per-file-ignores "{pattern}"')
     return select_rules(config, registered)
 
