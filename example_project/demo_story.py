@@ -107,7 +107,8 @@ def reconcile(static_report: Path, runtime_report: Path) -> list[str]:
     unmarked = [finding for finding in findings if (finding["path"], finding["line"]) not in markers]
     calls: dict[tuple[str, int, str, str, str], str | None] = {}
     for runtime in _runtime_findings(runtime_report):
-        key = (runtime["path"], runtime["line"], runtime["kind"], runtime.get("model") or "", runtime.get("field") or "")
+        model, field = runtime.get("model") or "", runtime.get("field") or ""
+        key = (runtime["path"], runtime["line"], runtime["kind"], model, field)
         calls[key] = markers.get((runtime["path"], runtime["line"]))
     calls_per_site: dict[str, list[str]] = defaultdict(list)
     for (_, _, _, model, field), site in calls.items():
@@ -116,7 +117,8 @@ def reconcile(static_report: Path, runtime_report: Path) -> list[str]:
     confirmed = sum(bool(finding["confirmed"]) for finding in findings)
     runtime_only = len(document.get("runtime_only", []))
 
-    static_line = f"  {_plural(len(findings), 'static finding')}: one at each of the {len(findings) - len(unmarked)} sites"
+    at_sites = len(findings) - len(unmarked)
+    static_line = f"  {_plural(len(findings), 'static finding')}: one at each of the {at_sites} sites"
     if unmarked:
         extra = "; ".join(
             f"{finding['code']} at {finding['path']}:{finding['line']} ({finding['message'].split(':', 1)[0]})"

@@ -118,10 +118,7 @@ class NPlusOnePanel(Panel):
             "\n",
             "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
             "<td><code>{}</code></td><td>{}</td></tr>",
-            (
-                (row["kind"], row["target"], row["where"], row["count"], row["sql"] or "-", row["fix"])
-                for row in rows
-            ),
+            ((row["kind"], row["target"], row["where"], row["count"], row["sql"] or "-", row["fix"]) for row in rows),
         )
         return format_html(
             "<p>{}</p><table><thead><tr><th>Kind</th><th>Model and field</th><th>Where</th><th>Queries</th>"

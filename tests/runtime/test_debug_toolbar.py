@@ -63,9 +63,7 @@ def test_panel_lists_the_n_plus_one_of_the_book_list_page(client: Client) -> Non
 
     assert subtitle == "1 N+1"
     assert content == (
-        "<p>1 N+1 in this request.</p>"
-        + HEADER
-        + "<tr><td>lazy load</td><td><code>catalog.Book.author</code></td>"
+        "<p>1 N+1 in this request.</p>" + HEADER + "<tr><td>lazy load</td><td><code>catalog.Book.author</code></td>"
         f"<td><code>example_project/catalog/templates/catalog/book_list.html:{line_of(BOOK_LIST, 'site: S16')}"
         " in book_list</code></td><td>3</td>"
         f"<td><code>{AUTHOR_SQL}</code></td><td>add .select_related(&quot;author&quot;)</td></tr>"
