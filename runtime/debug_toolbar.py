@@ -34,6 +34,8 @@ KIND_LABELS = {
     "unused_eager_load": "unused eager load",
 }
 _EMPTY = "No N+1 queries in this request."
+# The SQL is long: let it wrap in its column instead of pushing the table past the panel's width.
+_WRAP = ' style="white-space: normal; overflow-wrap: anywhere"'
 
 
 def finding_row(finding: RuntimeFinding) -> dict[str, Any]:
@@ -116,13 +118,13 @@ class NPlusOnePanel(Panel):
             return format_html("<p>{}</p>", _EMPTY)
         body = format_html_join(
             "\n",
-            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td>"
-            "<td><code>{}</code></td><td>{}</td></tr>",
-            ((row["kind"], row["target"], row["where"], row["count"], row["sql"] or "-", row["fix"]) for row in rows),
+            "<tr><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{}</td>"
+            f"<td><code{_WRAP}>{{}}</code></td></tr>",
+            ((row["kind"], row["target"], row["where"], row["count"], row["fix"], row["sql"] or "-") for row in rows),
         )
         return format_html(
             "<p>{}</p><table><thead><tr><th>Kind</th><th>Model and field</th><th>Where</th><th>Queries</th>"
-            "<th>Repeated SQL</th><th>Fix</th></tr></thead><tbody>{}</tbody></table>",
+            "<th>Fix</th><th>Repeated SQL</th></tr></thead><tbody>{}</tbody></table>",
             f"{_plural(len(rows), 'N+1')} in this request.",
             body,
         )

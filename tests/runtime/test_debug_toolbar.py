@@ -29,9 +29,10 @@ AUTHOR_SQL = (
     "&quot;catalog_author&quot;.&quot;birth_year&quot; FROM &quot;catalog_author&quot; "
     "WHERE &quot;catalog_author&quot;.&quot;id&quot; = %s LIMIT %s"
 )
+WRAP = ' style="white-space: normal; overflow-wrap: anywhere"'
 HEADER = (
     "<table><thead><tr><th>Kind</th><th>Model and field</th><th>Where</th><th>Queries</th>"
-    "<th>Repeated SQL</th><th>Fix</th></tr></thead><tbody>"
+    "<th>Fix</th><th>Repeated SQL</th></tr></thead><tbody>"
 )
 
 
@@ -66,7 +67,7 @@ def test_panel_lists_the_n_plus_one_of_the_book_list_page(client: Client) -> Non
         "<p>1 N+1 in this request.</p>" + HEADER + "<tr><td>lazy load</td><td><code>catalog.Book.author</code></td>"
         f"<td><code>example_project/catalog/templates/catalog/book_list.html:{line_of(BOOK_LIST, 'site: S16')}"
         " in book_list</code></td><td>3</td>"
-        f"<td><code>{AUTHOR_SQL}</code></td><td>add .select_related(&quot;author&quot;)</td></tr>"
+        f"<td>add .select_related(&quot;author&quot;)</td><td><code{WRAP}>{AUTHOR_SQL}</code></td></tr>"
         "</tbody></table>"
     )
 
@@ -110,6 +111,6 @@ def test_panel_escapes_the_html_in_what_it_shows() -> None:
         + HEADER
         + "<tr><td>repeated query</td><td><code>shop.&lt;b&gt;Book&lt;/b&gt;</code></td>"
         "<td><code>shop/views.py:7 in &lt;listcomp&gt;</code></td><td>4</td>"
-        "<td><code>SELECT * FROM x WHERE a &lt; %s</code></td>"
-        "<td>use &lt;script&gt;alert(1)&lt;/script&gt;</td></tr></tbody></table>"
+        "<td>use &lt;script&gt;alert(1)&lt;/script&gt;</td>"
+        f"<td><code{WRAP}>SELECT * FROM x WHERE a &lt; %s</code></td></tr></tbody></table>"
     )
