@@ -57,6 +57,7 @@ test: lint
 serve: venv
 	cd example_project && ../$(BIN)/python manage.py migrate --no-input -v 0
 	cd example_project && ../$(BIN)/python manage.py seed_demo --books $(DEMO_BOOKS)
+	@echo "Open http://127.0.0.1:8000/books/: each N+1 is logged here and listed in the debug toolbar's \"N+1 queries\" panel."
 	cd example_project && ../$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 bench: venv
