@@ -30,7 +30,8 @@ demo: venv
 	$(BIN)/python -m analyzer example_project --exit-zero
 	@echo "== 3/5 Runtime: the example tests under pytest --detect-nplusone (N+1 sites fail, twins pass)"
 	@$(BIN)/pytest example_project -q -p no:cacheprovider --tb=no -rN --junitxml $(DEMO_DIR)/pytest.xml \
-		--detect-nplusone --nplusone-report $(DEMO_DIR)/runtime.json > $(DEMO_DIR)/pytest.log || test $$? -eq 1
+		--detect-nplusone --nplusone-report $(DEMO_DIR)/runtime.json > $(DEMO_DIR)/pytest.log \
+		|| test $$? -eq 1 || { cat $(DEMO_DIR)/pytest.log; exit 1; }
 	@$(BIN)/python example_project/demo_story.py tests --junit $(DEMO_DIR)/pytest.xml --log $(DEMO_DIR)/pytest.log \
 		--report $(DEMO_DIR)/runtime.json
 	@echo "== 4/5 Middleware: real HTTP requests to the dev server (127.0.0.1) on the demo data"

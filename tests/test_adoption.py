@@ -226,9 +226,10 @@ def test_the_readme_shows_the_commands_this_test_runs() -> None:
     ):
         assert command in bash or command in SECTION
     assert readme_commands("python") == [
+        "import debug_toolbar.settings  # only with django-debug-toolbar set up\n"
+        "\n"
         'MIDDLEWARE += ["runtime.middleware.NPlusOneMiddleware"]\n'
-        'DEBUG_TOOLBAR_PANELS = [*debug_toolbar.settings.PANELS_DEFAULTS, "runtime.debug_toolbar.NPlusOnePanel"]'
-        "  # import debug_toolbar.settings\n"
+        'DEBUG_TOOLBAR_PANELS = [*debug_toolbar.settings.PANELS_DEFAULTS, "runtime.debug_toolbar.NPlusOnePanel"]\n'
     ]
 
 
