@@ -57,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find N+1 queries and ORM anti-patterns in a Django project, without running it.",
     )
     parser.add_argument("paths", nargs="*", default=["."], help="files or folders to analyse (default: .)")
-    parser.add_argument("--format", choices=OUTPUT_FORMATS, help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=OUTPUT_FORMATS, help="output format (default: text, one short line per finding)"
+    )
+    parser.add_argument(
+        "--show-fix", action="store_true", default=None, help="print whole messages with their fix (--format full)"
+    )
     parser.add_argument("--select", type=parse_codes, metavar="CODES", help="only these codes or prefixes")
     parser.add_argument("--ignore", type=parse_codes, metavar="CODES", help="never these codes or prefixes")
     parser.add_argument(
@@ -112,6 +117,7 @@ def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
         "exclude": tuple(part.strip() for part in options.exclude.split(",")) if options.exclude else None,
         "settings": options.settings,
         "output_format": options.format,
+        "show_fix": options.show_fix,
         "baseline": options.baseline,
         "runtime_report": options.runtime_report,
         "exit_zero": options.exit_zero,
@@ -184,8 +190,11 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
             lambda: analyze(options.paths, config, cwd=cwd, cache_dir=cache_dir, progress=for_terminal(sys.stderr)),
         )
     runtime_report = config.runtime_report is not None
-    sys.stdout.write(render(result, config.output_format, rule_registry.all_rules(), runtime_report=runtime_report))
-    if config.output_format != "text":
+    rendered = render(
+        result, config.output_format, rule_registry.all_rules(), runtime_report=runtime_report, show_fix=config.show_fix
+    )
+    sys.stdout.write(rendered)
+    if config.output_format not in ("text", "full"):
         # Machine-readable output stays parseable; the summaries go to stderr.
         print(summary(result), file=sys.stderr)
         if runtime_report:

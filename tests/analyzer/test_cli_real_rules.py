@@ -59,11 +59,22 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_related_access_in_loop_is_reported_once_in_text(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["--select", "ORM101", "."])
+    code = main(["--select", "ORM101", "--show-fix", "."])
 
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
     assert lines[0] == f"shop/views.py:6:13: ORM101 [*] {EXPECTED_MESSAGE}"
+    assert lines[2].startswith("Found 1 finding in 3 files")
+
+
+def test_related_access_in_loop_compact_line_leaves_the_fix_out(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--select", "ORM101", "."])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[0] == (
+        "shop/views.py:6:13: ORM101 [*] book.author is loaded once per row of Book.objects.all() (line 5)"
+    )
     assert lines[2].startswith("Found 1 finding in 3 files")
 
 

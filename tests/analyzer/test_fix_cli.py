@@ -130,7 +130,7 @@ def _read(shop: Path, name: str) -> str:
 
 
 def test_text_report_marks_safe_and_unsafe_fixes(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main([*SELECT, "."])
+    code = main([*SELECT, "--show-fix", "."])
 
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
