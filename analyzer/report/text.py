@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from analyzer.confirmation import summary_line
 from analyzer.findings import AnalysisResult, Finding
+from analyzer.report.escaping import printable
 
 
 def finding_line(finding: Finding) -> str:
     confirmed = " [confirmed at runtime]" if finding.confirmed else ""
     # One line per finding, whatever the message holds, so the output stays greppable.
-    message = " ".join(finding.message.split())
-    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {message}{confirmed}"
+    message = printable(" ".join(finding.message.split()))
+    return f"{printable(finding.path)}:{finding.line}:{finding.column}: {finding.code} {message}{confirmed}"
 
 
 def runtime_finding_line(runtime: dict[str, object]) -> str:
@@ -24,7 +25,7 @@ def runtime_finding_line(runtime: dict[str, object]) -> str:
         text += f", in {runtime['function']}"
     if runtime.get("origin"):
         text += f" ({runtime['origin']})"
-    return text
+    return printable(text)
 
 
 def _plural(count: int, word: str) -> str:
@@ -51,7 +52,7 @@ def render_text(result: AnalysisResult, *, runtime_report: bool) -> str:
     if result.errors:
         sections.append(
             ["Errors (these files were not fully analysed):"]
-            + [f"{error.path}: error: {error.message}" for error in result.errors]
+            + [f"{printable(error.path)}: error: {printable(error.message)}" for error in result.errors]
         )
     if runtime_report and result.runtime_only:
         sections.append(
