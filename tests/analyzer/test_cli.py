@@ -301,7 +301,10 @@ def test_unknown_code_in_per_file_ignores_is_a_usage_error(project: Path, capsys
     code, _, err = run(capsys, ".")
 
     assert code == 2
-    assert err == 'django-orm-analyzer: error: unknown rule code or prefix in per-file-ignores "app/*": ORM7\n'
+    assert err == (
+        f"django-orm-analyzer: error: {project / 'pyproject.toml'} ([tool.django-orm-analyzer]):"
+        ' unknown rule code or prefix in per-file-ignores."app/*": ORM7\n'
+    )
 
 
 def test_configured_settings_module_that_cannot_be_found_is_reported(
