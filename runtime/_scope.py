@@ -104,7 +104,10 @@ def _strip_literals(sql: str) -> str:
             pieces.append(match.group())
             kept_name_ends.add(match.end())
         elif kind in ("comment", "hash_comment"):
-            pieces.append("" if not pieces[-1] or pieces[-1].endswith((" ", "\n")) else " ")
+            # The comment goes with the blanks before it; one space keeps the words on either side apart.
+            pieces[-1] = pieces[-1].rstrip(" \t")
+            if pieces[-1] and sql[match.end() : match.end() + 1] not in ("", " ", "\t", "\r", "\n"):
+                pieces.append(" ")
         else:
             pieces.append("%s")
     pieces.append(sql[position:])

@@ -32,13 +32,20 @@ _LOG_FORMAT = "[%(app)s:%(view)s] %(message)s"
 # Control, bidirectional and undecodable characters of a request path, a view or a template name are written as
 # visible escapes in the log line and the origin, so a crafted URL cannot drive the terminal or forge log lines.
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if match.group() in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[match.group()]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, decoded with surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def _printable(text: str) -> str:
-    return _UNPRINTABLE.sub(
-        lambda match: f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else f"\\u{ord(match.group()):04x}",
-        text,
-    )
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 def _app_and_view(request: HttpRequest) -> tuple[str, str]:
