@@ -29,11 +29,12 @@ class NotRegularFileError(OSError):
 class FileTooLargeError(OSError):
     """The file holds more than the limit; ``size`` is what ``stat`` said or what was read before stopping."""
 
-    def __init__(self, path: Path, size: int, limit: int) -> None:
+    def __init__(self, path: Path, size: int, limit: int, *, while_reading: bool = False) -> None:
         super().__init__(f"file is over the {limit} byte limit")
         self.path = path
         self.size = size
         self.limit = limit
+        self.while_reading = while_reading  # the size in stat was within the limit; the content was not
 
 
 def file_kind(mode: int) -> str:
@@ -86,7 +87,7 @@ def read_regular_file(path: Path, limit: int) -> bytes:
             chunks.append(chunk)
             total += len(chunk)
             if total > limit:
-                raise FileTooLargeError(path, total, limit)
+                raise FileTooLargeError(path, total, limit, while_reading=True)
         return b"".join(chunks)
     finally:
         os.close(descriptor)

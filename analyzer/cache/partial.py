@@ -20,7 +20,7 @@ from analyzer.context import ProjectContext, SettingsInfo
 from analyzer.groups import Group, file_contexts, in_file_order, parse_into, scan_group
 from analyzer.prefilter import ImportGraph
 from analyzer.rules import Rule
-from analyzer.sources import SourceText
+from analyzer.sources import SourceText, recursion_for
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,8 @@ def partial_group(
     fresh = (changed & scanned.wanted) | (scanned.wanted - unchanged_parsed)
     errors = scanned.errors + parse_into(scanned, imports.closure(fresh), modules, lines)
     try:
-        declared = build_model_graph(in_file_order(scanned, modules), settings)
+        with recursion_for(modules.values()):
+            declared = build_model_graph(in_file_order(scanned, modules), settings)
     except Exception:  # the full build reports it
         logger.debug("model graph of the edited files failed", exc_info=True, extra={"group": number})
         return None

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from analyzer import workers
 from analyzer.config import Config
 from analyzer.engine import analyze
 from analyzer.findings import AnalysisResult
@@ -182,9 +183,9 @@ def test_deep_call_chains_and_long_expressions_python_accepts_are_analysed(tmp_p
             (
                 "ORM101",
                 path,
-                9,
+                10,
                 15,
-                'book.author is loaded once per row of Book.objects.all() (line 8); add .select_related("author") '
+                'book.author is loaded once per row of Book.objects.all() (line 9); add .select_related("author") '
                 "there",
             )
             for path in ("shop/chain.py", "shop/expression.py")
@@ -193,17 +194,37 @@ def test_deep_call_chains_and_long_expressions_python_accepts_are_analysed(tmp_p
     )
 
 
-def test_deep_file_is_analysed_in_a_worker_process_too(tmp_path: Path) -> None:
-    others = {f"shop/module{number}.py": "x = 1\n" for number in range(60)}
+_REAL_CHECK_IN_WORKER = workers._check_in_worker
+# Where _recording_check_in_worker writes the pid of each process that checks a file (forked workers inherit it).
+_RECORDING: dict[str, Path] = {}
+
+
+def _recording_check_in_worker(index: int) -> workers.Checked:
+    with _RECORDING["path"].open("a", encoding="utf-8") as stream:
+        stream.write(f"{os.getpid()}\n")
+    return _REAL_CHECK_IN_WORKER(index)
+
+
+def test_deep_file_is_analysed_in_a_worker_process_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Enough files that use the models for the rules to run in forked workers (workers.PARALLEL_MIN_FILES).
+    others = {
+        f"shop/module{number}.py": "from shop.models import Book\n\n\ndef count():\n    return Book.objects.count()\n"
+        for number in range(60)
+    }
     write_tree(tmp_path, {"shop/models.py": MODELS, **deep_sources(), **others})
+    checked_by = tmp_path / "checked-by.txt"
+    monkeypatch.setattr(workers, "_check_in_worker", _recording_check_in_worker)
+    monkeypatch.setitem(_RECORDING, "path", checked_by)
 
     result = analyze([tmp_path], Config(select=("ORM101",), jobs=2), cwd=tmp_path)
 
     assert [(finding.path, finding.line) for finding in result.findings] == [
-        ("shop/chain.py", 9),
-        ("shop/expression.py", 9),
+        ("shop/chain.py", 10),
+        ("shop/expression.py", 10),
     ]
     assert result.errors == ()
+    worker_pids = set(checked_by.read_text(encoding="utf-8").split())
+    assert worker_pids and str(os.getpid()) not in worker_pids
 
 
 def test_nesting_python_itself_rejects_is_still_an_error(tmp_path: Path) -> None:
