@@ -278,3 +278,25 @@ def test_control_characters_in_file_names_are_escaped_in_github_annotations(tmp_
         )
     assert completed.returncode == 1
     assert completed.stdout.splitlines() == expected
+
+
+def test_named_pipe_among_templates_does_not_block_the_cached_run(tmp_path: Path) -> None:
+    (tmp_path / "shop" / "templates").mkdir(parents=True)
+    (tmp_path / "shop" / "__init__.py").write_text("", encoding="utf-8")
+    (tmp_path / "shop" / "views.py").write_text(GOOD_SOURCE, encoding="utf-8")
+    (tmp_path / "shop" / "templates" / "list.html").write_text("{{ book }}\n", encoding="utf-8")
+    os.mkfifo(tmp_path / "shop" / "templates" / "page.html")
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "analyzer", "shop"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+
+    assert (completed.returncode, completed.stderr) == (1, "")
+    assert report_lines(completed.stdout) == [f"shop/views.{GOOD_FINDING.removeprefix('app.')}", ""]
+    assert (tmp_path / ".django-orm-analyzer-cache" / "run").is_dir()
