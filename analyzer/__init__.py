@@ -6,6 +6,8 @@ The public API is small: ``analyze(paths, config=None)`` returns an ``AnalysisRe
 
 from __future__ import annotations
 
+# First: takes the analysed project off the import path before any other import (see the module).
+from analyzer import _import_path  # noqa: F401
 from analyzer.config import Config
 from analyzer.engine import analyze
 from analyzer.errors import AnalyzerError

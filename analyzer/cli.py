@@ -1,7 +1,9 @@
 """The command line: ``python -m analyzer [PATH ...]`` and the ``django-orm-analyzer`` console script.
 
 Exit codes: 0 no findings, 1 findings (0 with ``--exit-zero``), 2 a usage error (bad flag, unknown rule code,
-missing path, bad configuration, unreadable baseline or runtime report) or an internal error in a rule.
+missing path, missing settings module, bad configuration, unreadable baseline or runtime report), an internal
+error (a rule or the analyzer itself crashed), an interruption or output that could not be written. No other path
+exits 1, so CI can tell findings from a crash.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from analyzer.config import (
     find_config_file,
     load_config_file,
     parse_codes,
+    unknown_selectors,
     validate_selectors,
 )
 from analyzer.docs import default_label, rule_page
@@ -32,6 +35,7 @@ from analyzer.errors import AnalyzerError, UsageError
 from analyzer.findings import AnalysisResult
 from analyzer.progress import for_terminal
 from analyzer.report import render, summary
+from analyzer.report.escaping import printable
 from analyzer.report.text import confirmation_summary
 from analyzer.suppressions import SourceLines
 
@@ -130,6 +134,18 @@ def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
         "unfixable": options.unfixable,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
+    registered = rule_registry.all_rules()
+    problems = [
+        problem
+        for flag, codes in (
+            ("select", options.select),
+            ("ignore", options.ignore),
+            ("extend-select", options.extend_select),
+        )
+        for problem in unknown_selectors(codes or (), registered, flag)
+    ]
+    if problems:
+        raise UsageError("\n".join(problems))
     return Config(**values)
 
 
@@ -173,7 +189,7 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
     result = analyze(options.paths, config, cwd=cwd, cache_dir=cache_dir, progress=for_terminal(sys.stderr))
     if options.write_baseline:
         count = write_baseline(cwd / options.write_baseline, result.findings, SourceLines(cwd))
-        print(f"wrote {count} findings to {options.write_baseline}", file=sys.stderr)
+        print(f"wrote {count} findings to {printable(options.write_baseline)}", file=sys.stderr)
         return 0
     if options.diff or config.fix:
         # Imported here: libcst is only needed when fixing, and the plain analysis should not pay for its import.
@@ -215,8 +231,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(options, Path.cwd())
     except AnalyzerError as error:
-        print(f"{PROGRAM}: error: {error}", file=sys.stderr)
+        # A configuration error lists every problem, one per line.
+        for line in str(error).splitlines() or [type(error).__name__]:
+            print(f"{PROGRAM}: error: {printable(line)}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{PROGRAM}: interrupted", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        # The reader of stdout went away (``| head``): nothing more can be shown, and it is not a finding.
+        _silence_stdout()
+        return 2
+    except Exception as error:  # a bug in the analyzer: exit 2, never 1, so CI tells a crash from findings
+        logger.debug("internal error", exc_info=True, extra={"argv": list(argv or sys.argv[1:])})
+        detail = printable(f"{type(error).__name__}: {error}")
+        print(f"{PROGRAM}: internal error: {detail} (run with -v for the traceback)", file=sys.stderr)
+        return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's final flush of a closed pipe cannot fail again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def entry_point() -> NoReturn:
@@ -227,7 +264,12 @@ def entry_point() -> NoReturn:
     ``main`` and ``analyze`` return normally for callers in the same process.
     """
     code = main()
-    sys.stdout.flush()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The output did not reach its reader in full.
+        _silence_stdout()
+        code = 2
     sys.stderr.flush()
     logging.shutdown()
     os._exit(code)

@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer import rules as rule_registry
 from analyzer.errors import ConfigError, UsageError
+from analyzer.filesystem import FileTooLargeError, NotRegularFileError, is_regular_file, read_regular_file
 from analyzer.rules import Rule
 
 TABLE_NAME = "django-orm-analyzer"
 OUTPUT_FORMATS = ("text", "full", "json", "sarif", "github")
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
+MAX_CONFIG_FILE_SIZE = 10 * 1024 * 1024
 # A selector this short ("ORM") names the whole catalogue: it turns on the default rules, not the opt-in ones.
 CATALOGUE_PREFIX = "ORM"
 # Test code builds its fixtures row by row on purpose and runs on a handful of rows: its N+1s are not the app's
@@ -103,12 +106,21 @@ def select_rules(config: Config, rules: Iterable[Rule]) -> list[Rule]:
     return chosen
 
 
+def unknown_selectors(selectors: Iterable[str], rules: Sequence[Rule], option: str) -> list[str]:
+    """One message per code or prefix that names no registered rule."""
+    codes = [rule.code for rule in rules]
+    return [
+        f"unknown rule code or prefix in {option}: {selector}"
+        for selector in selectors
+        if not any(_matches(code, selector) for code in codes)
+    ]
+
+
 def validate_selectors(selectors: Iterable[str], rules: Sequence[Rule], option: str) -> None:
     """Every code or prefix must name at least one registered rule: a typo must not silently select nothing."""
-    codes = [rule.code for rule in rules]
-    for selector in selectors:
-        if not any(_matches(code, selector) for code in codes):
-            raise UsageError(f"unknown rule code or prefix in {option}: {selector}")
+    problems = unknown_selectors(selectors, rules, option)
+    if problems:
+        raise UsageError("\n".join(problems))
 
 
 def configured_per_file_ignores(config: Config) -> dict[str, tuple[str, ...]]:
@@ -126,31 +138,63 @@ def parse_codes(value: str) -> tuple[str, ...]:
 
 
 def find_config_file(start: Path) -> Path | None:
-    """The nearest pyproject.toml, from ``start`` upward, that has a ``[tool.django-orm-analyzer]`` table."""
+    """The nearest pyproject.toml, from ``start`` upward, that has a ``[tool.django-orm-analyzer]`` table.
+
+    A file that does not even mention the table's name is passed over unparsed, so a stray pyproject.toml in a
+    parent folder (another tool's, or not UTF-8, or not TOML) cannot stop the run; a folder, a named pipe or a
+    device called pyproject.toml is passed over too.
+    """
     for folder in (start, *start.parents):
         candidate = folder / "pyproject.toml"
-        if candidate.is_file() and TABLE_NAME in _read_toml(candidate).get("tool", {}):
+        if not is_regular_file(candidate):
+            continue
+        data = _read_config_bytes(candidate)
+        if TABLE_NAME.encode("ascii") not in data:
+            continue
+        document = _parse_toml(candidate, data)
+        tool = document.get("tool", {})
+        if isinstance(tool, dict) and TABLE_NAME in tool:
             return candidate
     return None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def _read_config_bytes(path: Path) -> bytes:
     try:
-        with path.open("rb") as stream:
-            return tomllib.load(stream)
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+        return read_regular_file(path, MAX_CONFIG_FILE_SIZE)
+    except FileTooLargeError as error:
+        raise ConfigError(f"{path}: configuration file is over {error.limit // 1_048_576} MB") from error
+    except NotRegularFileError as error:
+        raise ConfigError(f"{path}: cannot read configuration: {error}") from error
     except OSError as error:
         raise ConfigError(f"{path}: cannot read configuration: {error.strerror or error}") from error
+
+
+def _parse_toml(path: Path, data: bytes) -> dict[str, Any]:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ConfigError(
+            f"{path}: invalid TOML: not UTF-8 (byte 0x{data[error.start]:02x} at line {line}); TOML files are UTF-8"
+        ) from error
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from error
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    return _parse_toml(path, _read_config_bytes(path))
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
     """The analyzer's table from a configuration file, as keyword arguments for ``Config``.
 
     A pyproject.toml is read at ``[tool.django-orm-analyzer]``; any other TOML file named with ``--config``
-    may hold the keys either there or at its top level.
+    may hold the keys either there or at its top level. Every problem in the table is reported at once, each
+    naming the file.
     """
-    if not path.is_file():
+    if not path.exists():
         raise ConfigError(f"configuration file not found: {path}")
     document = _read_toml(path)
     tool = document.get("tool", {})
@@ -168,57 +212,95 @@ def load_config_file(path: Path) -> dict[str, Any]:
     return options_from_table(table, base=path.parent.resolve(), source=f"{path} ({where})")
 
 
-def _string_list(value: object, key: str, source: str) -> tuple[str, ...]:
+class _Problems:
+    """The problems found in one configuration table, reported together."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.messages: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.messages.append(f"{self.source}: {message}")
+
+    def raise_any(self) -> None:
+        if self.messages:
+            raise ConfigError("\n".join(self.messages))
+
+
+def _string_list(value: object, key: str, problems: _Problems) -> tuple[str, ...] | None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise ConfigError(f"{source}: {key} must be a list of strings, got {value!r}")
+        problems.add(f"{key} must be a list of strings, got {value!r}")
+        return None
     return tuple(value)
 
 
-def _codes(value: object, key: str, source: str) -> tuple[str, ...]:
-    return tuple(code.strip().upper() for code in _string_list(value, key, source))
+def _codes(value: object, key: str, problems: _Problems) -> tuple[str, ...] | None:
+    strings = _string_list(value, key, problems)
+    if strings is None:
+        return None
+    codes = tuple(code.strip().upper() for code in strings)
+    for message in unknown_selectors(codes, rule_registry.all_rules(), key):
+        problems.add(message)
+    return codes
 
 
 def options_from_table(table: Mapping[str, object], *, base: Path, source: str) -> dict[str, Any]:
-    """Validate a configuration table and turn it into ``Config`` keyword arguments."""
+    """Validate a configuration table and turn it into ``Config`` keyword arguments.
+
+    Raises one ``ConfigError`` that lists every problem, each prefixed with ``source``.
+    """
     options: dict[str, Any] = {"root": base}
+    problems = _Problems(source)
     extensions: dict[str, tuple[str, ...]] = {}
     for key, value in table.items():
         if key in ("select", "ignore", "extend-select", "fixable", "unfixable"):
-            options[key.replace("-", "_")] = _codes(value, key, source)
+            options[key.replace("-", "_")] = _codes(value, key, problems)
         elif key == "exclude":
-            options["exclude"] = _string_list(value, key, source)
+            options["exclude"] = _string_list(value, key, problems)
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
-                raise ConfigError(f"{source}: per-file-ignores must be a table of glob = [codes], got {value!r}")
+                problems.add(f"per-file-ignores must be a table of glob = [codes], got {value!r}")
+                continue
             options["per_file_ignores"] = {
-                pattern: _codes(codes, f'per-file-ignores."{pattern}"', source) for pattern, codes in value.items()
+                pattern: _codes(codes, f'per-file-ignores."{pattern}"', problems) for pattern, codes in value.items()
             }
         elif key == "extend-per-file-ignores":
             if not isinstance(value, dict):
-                raise ConfigError(f"{source}: {key} must be a table of glob = [codes], got {value!r}")
-            extensions = {pattern: _codes(codes, f'{key}."{pattern}"', source) for pattern, codes in value.items()}
+                problems.add(f"{key} must be a table of glob = [codes], got {value!r}")
+                continue
+            extensions = {
+                pattern: codes
+                for pattern, raw in value.items()
+                if (codes := _codes(raw, f'{key}."{pattern}"', problems)) is not None
+            }
         elif key == "format":
             if value not in OUTPUT_FORMATS:
-                raise ConfigError(f"{source}: format must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
+                problems.add(f"format must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
+                continue
             options["output_format"] = value
         elif key in ("baseline", "runtime-report"):
             if not isinstance(value, str):
-                raise ConfigError(f"{source}: {key} must be a path string, got {value!r}")
+                problems.add(f"{key} must be a path string, got {value!r}")
+                continue
             options[key.replace("-", "_")] = str(base / value)
         elif key == "settings":
             if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
-                raise ConfigError(f"{source}: settings must be a dotted module name, got {value!r}")
+                problems.add(f"settings must be a dotted module name, got {value!r}")
+                continue
             options["settings"] = value
         elif key in ("exit-zero", "cache", "show-fix", "fix", "unsafe-fixes"):
             if not isinstance(value, bool):
-                raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
+                problems.add(f"{key} must be true or false, got {value!r}")
+                continue
             options[key.replace("-", "_")] = value
         elif key in ("jobs", "max-file-size"):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"{source}: {key} must be a positive integer, got {value!r}")
+                problems.add(f"{key} must be a positive integer, got {value!r}")
+                continue
             options[key.replace("-", "_")] = value
         else:
-            raise ConfigError(f"{source}: unknown key {key!r}")
+            problems.add(f"unknown key {key!r}")
+    problems.raise_any()
     if extensions:
         options["per_file_ignores"] = {**options.get("per_file_ignores", DEFAULT_PER_FILE_IGNORES), **extensions}
     return options

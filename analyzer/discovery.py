@@ -1,5 +1,7 @@
 """Finding the Python files to analyse: walking the given paths, skipping tool and virtualenv folders, migrations
-and ``exclude`` patterns, surviving broken symlinks and symlink loops, and naming each file's module.
+and ``exclude`` patterns, surviving broken symlinks and symlink loops, and naming each file's module. Only regular
+files are taken: a named pipe or a device called ``x.py`` is reported and skipped, and so is a file named on the
+command line that is not Python (a README.md).
 
 A module's name is dotted relative to its import root, the first parent folder that is not a package, so
 ``example_project/catalog/models.py`` becomes ``catalog.models``. Two roots can hold the same module name
@@ -18,6 +20,7 @@ from pathlib import Path
 
 from analyzer.context import SourceFile
 from analyzer.errors import UsageError
+from analyzer.filesystem import file_kind, is_regular_file
 from analyzer.findings import FileError
 
 # Folders that never hold the project's own code. "migrations" is here because migrations are never analysed.
@@ -180,13 +183,18 @@ def discover(paths: Sequence[Path], cwd: Path, *, exclude: PathMatcher | None = 
             if absolute.is_symlink():
                 raise UsageError(f"path is a broken symlink: {given}")
             raise UsageError(f"path does not exist: {given}")
-        if absolute.is_file():
-            # A file named on the command line is analysed even if it is not a .py file or sits in a skipped
-            # folder (the user asked for it), but migrations never are.
-            if "migrations" not in absolute.parts:
-                _add_file(absolute, cwd, seen_files, result)
+        if absolute.is_dir():
+            _walk(absolute, cwd, excluded, seen_files, result)
             continue
-        _walk(absolute, cwd, excluded, seen_files, result)
+        if "migrations" in absolute.parts:
+            continue
+        # A file named on the command line is analysed even if it sits in a skipped folder (the user asked for
+        # it), but only when it is Python: a .py file, or a script whose first line runs Python.
+        skipped = _not_analysable(absolute)
+        if skipped is not None:
+            result.errors.append(FileError(display_path(absolute, cwd), skipped))
+        else:
+            _add_file(absolute, cwd, seen_files, result)
     result.files.sort(key=lambda source: source.display_path)
     result.errors.sort(key=lambda error: error.path)
     return result
@@ -221,11 +229,44 @@ def _walk(top: Path, cwd: Path, excluded: PathMatcher, seen_files: set[Path], re
                 if not _skipped_dir(path, excluded):
                     visit(path)
             elif entry.name.endswith(".py") and not excluded.matches(path):
-                _add_file(path, cwd, seen_files, result)
+                if entry.is_file():
+                    _add_file(path, cwd, seen_files, result)
+                else:
+                    # A named pipe would block the read forever, a device could read without end.
+                    kind = _kind(path)
+                    result.errors.append(FileError(display_path(path, cwd), f"skipped: not a regular file ({kind})"))
         active.pop()
 
     # A folder named on the command line is walked even if its own name would be skipped.
     visit(top)
+
+
+PYTHON_SUFFIXES = frozenset({".py", ".pyw"})
+# The first line of a script that runs Python: "#!/usr/bin/env python3", "#!/usr/bin/python3.11 -u".
+_PYTHON_SHEBANG = re.compile(rb"#![^\n]*\bpython[\d.]*\b")
+
+
+def _kind(path: Path) -> str:
+    try:
+        return file_kind(os.stat(path).st_mode)
+    except OSError as error:
+        return f"cannot stat: {error.strerror or error}"
+
+
+def _not_analysable(path: Path) -> str | None:
+    """Why a file named on the command line is not analysed, or None when it is a Python file."""
+    if not is_regular_file(path):
+        return f"skipped: not a regular file ({_kind(path)})"
+    if path.suffix in PYTHON_SUFFIXES:
+        return None
+    try:
+        with path.open("rb") as stream:
+            first_line = stream.readline(256)
+    except OSError as error:
+        return f"cannot read file: {error.strerror or error}"
+    if _PYTHON_SHEBANG.match(first_line):
+        return None
+    return "skipped: not a Python file (neither a .py name nor a python #! line)"
 
 
 def _add_file(path: Path, cwd: Path, seen_files: set[Path], result: Discovery) -> None:

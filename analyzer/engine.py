@@ -31,8 +31,9 @@ from analyzer.config import Config, configured_per_file_ignores, select_rules, v
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
+from analyzer.errors import UsageError
 from analyzer.findings import AnalysisResult, FileError, Finding
-from analyzer.groups import PROJECT_ERROR_PATH, build_group, prefilter_applies
+from analyzer.groups import build_group, prefilter_applies
 from analyzer.progress import Progress
 from analyzer.rules import Rule
 from analyzer.settings_reader import read_settings
@@ -82,7 +83,8 @@ def discover_project(paths: Sequence[str | Path], config: Config, cwd: Path, roo
     errors = list(discovery.errors)
     settings = read_settings(discovery.files, config.settings, search_roots=[root, cwd])
     if config.settings and settings.module is None:
-        errors.append(FileError(PROJECT_ERROR_PATH, f"settings module {config.settings} not found"))
+        # A settings module asked for by name that is not there is a usage error (exit 2), like a missing path.
+        raise UsageError(f"settings module {config.settings} not found")
     return Project(list(discovery.files), settings, errors)
 
 
@@ -150,9 +152,9 @@ def report(
     """Unique findings in order, without the suppressed and baselined ones, joined with a runtime report."""
     findings = sorted(set(raw.findings), key=Finding.sort_key)
     text_by_path = {text.source.display_path: text.text for text in texts if text.text is not None}
-    preloaded = {
-        finding.path: text_by_path[finding.path].splitlines() for finding in findings if finding.path in text_by_path
-    }
+    # One split per file with findings, not one per finding: a file with thousands of findings stays linear.
+    paths = {finding.path for finding in findings if finding.path in text_by_path}
+    preloaded = {path: text_by_path[path].splitlines() for path in paths}
     lines = SourceLines(cwd, preloaded)
     per_file_ignores = PerFileIgnores.from_config(config.per_file_ignores, root, cwd)
     kept = apply_suppressions(findings, lines, per_file_ignores)

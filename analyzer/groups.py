@@ -22,7 +22,7 @@ from analyzer.findings import FileError
 from analyzer.modelgraph import ModelGraph
 from analyzer.prefilter import FileFacts, ImportGraph, scan
 from analyzer.rules import Rule
-from analyzer.sources import SourceText, check_syntax, parse_source
+from analyzer.sources import SourceText, check_syntax, parse_source, recursion_for
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +132,8 @@ def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, 
     modules = in_file_order(scanned, modules)
     graph_failed = False
     try:
-        graph = build_model_graph(modules, settings)
+        with recursion_for(modules.values()):
+            graph = build_model_graph(modules, settings)
     except Exception as error:  # a bug in the graph builder must not lose the run
         logger.debug("model graph failed", exc_info=True, extra={"files": len(texts)})
         errors.append(FileError(PROJECT_ERROR_PATH, f"internal error in model graph: {type(error).__name__}: {error}"))

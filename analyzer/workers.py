@@ -12,12 +12,14 @@ import multiprocessing
 import os
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 from analyzer.context import FileContext
 from analyzer.findings import FileError, Finding
 from analyzer.progress import Progress
 from analyzer.rules import Rule
+from analyzer.sources import any_deeply_nested, deep_recursion
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +36,18 @@ class Checked:
 
 
 def check_file(context: FileContext, rules: Sequence[Rule]) -> Checked:
-    """Run every rule on one file; a rule that crashes loses its findings for this file, not the run."""
+    """Run every rule on one file; a rule that crashes loses its findings for this file, not the run.
+
+    When a tree of the project needed a raised recursion limit to build, the rules get it too: project-wide facts
+    computed while checking any file may walk that tree.
+    """
+    modules = context.project.modules
+    deep = context.project.shared("sources.deeply_nested", lambda: any_deeply_nested(modules.values()))
+    with deep_recursion() if deep else nullcontext():
+        return _check_file(context, rules)
+
+
+def _check_file(context: FileContext, rules: Sequence[Rule]) -> Checked:
     checked = Checked([], [])
     for rule in rules:
         try:

@@ -28,8 +28,39 @@ _current: ContextVar[Scope | None] = ContextVar("orm_analyzer_scope", default=No
 _allowed: ContextVar[tuple[str, ...]] = ContextVar("orm_analyzer_allowed", default=())
 
 _TRACKED_VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "WITH")
-_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
-_NUMBER_LITERAL = re.compile(r"(?<![\w\"`])-?\d+(?:\.\d+)?(?![\w\"`])")
+# One pass over a statement finds, leftmost first, each part that can hold a literal or a comment. Standard
+# (SQLite, PostgreSQL): -- and /* */ comments, strings with N/X/B/U& prefixes, E'' strings with backslash escapes,
+# dollar quotes. MySQL (a statement with backticks): # comments too, backslash escapes in every string, no dollar
+# quotes. Both: double-quoted and backticked tokens, hex, binary and decimal numbers.
+_COMMENT = r"(?P<comment>--[^\n]*|/\*.*?(?:\*/|\Z))"
+_QUOTED = r"|(?P<double>\"(?:[^\"]|\"\")*\"?)|(?P<backtick>`(?:[^`]|``)*`?)"
+_NUMBER = (
+    r"|(?P<number>(?<![\w\"`$.])-?(?:0[xX][0-9A-Fa-f]+|0[bB][01]+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
+    r"(?![\w\"`]))"
+)
+_STANDARD_TOKENS = re.compile(
+    _COMMENT
+    + r"|(?P<string>(?<![\w$])[Ee]'(?:[^'\\]|\\.|'')*'?|(?:(?<![\w$])(?:[NnXxBb]|[Uu]&))?'(?:[^']|'')*'?)"
+    + r"|(?P<dollar>\$(?P<tag>[A-Za-z_]\w*|)\$.*?(?:\$(?P=tag)\$|\Z))"
+    + _QUOTED
+    + _NUMBER,
+    re.DOTALL,
+)
+_MYSQL_TOKENS = re.compile(
+    _COMMENT
+    + r"|(?P<hash_comment>#[^\n]*)"
+    + r"|(?P<string>(?:(?<![\w$])[NnXxBb])?'(?:[^'\\]|\\.|'')*'?)"
+    + _QUOTED
+    + _NUMBER,
+    re.DOTALL,
+)
+# Words after which a double-quoted token names a table, column, alias or savepoint (as Django writes them).
+_NAME_KEYWORDS = frozenset(
+    {"AS", "BY", "CONFLICT", "FROM", "INTO", "JOIN", "RETURNING", "SAVEPOINT", "SET", "TABLE", "UPDATE"}
+)
+_LIST_ITEM_ENDS = frozenset({"ASC", "DESC", "FIRST", "LAST"})
+_OPERATOR_AFTER = re.compile(r"\s*(?:[=<>!]|(?:IS|IN|LIKE|ILIKE|GLOB|BETWEEN|NOT)\b)", re.IGNORECASE)
+_WORD_BEFORE = re.compile(r"(\w+)\s*$")
 _IN_LIST = re.compile(r"IN \((?:%s, )*%s\)")
 _VALUES_LIST = re.compile(r"(\((?:%s, )*%s\))(?:, \((?:%s, )*%s\))+")
 _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+[\"`\[]?(\w+)", re.IGNORECASE)
@@ -40,17 +71,71 @@ _SHAPE_CACHE_SIZE = 4096
 
 
 def normalize_sql(sql: str) -> str:
-    """The shape of a statement: literals and parameters become %s, IN and VALUES lists collapse."""
+    """The shape of a statement: literals, parameters and comments removed, IN and VALUES lists collapsed.
+
+    Strings (any prefix), dollar-quoted strings, hex, binary and decimal numbers become %s and comments are
+    dropped. Names are kept: backticked ones always, double-quoted ones when the statement reads like SQLite or
+    PostgreSQL (no backticks) and the token stands where Django writes a name (``_double_quoted_is_name``). In a
+    statement with backticks (MySQL, where double quotes make strings) every double-quoted token is a string.
+    """
     shape = _shapes.get(sql)
     if shape is None:
-        shape = _STRING_LITERAL.sub("%s", sql)
-        shape = _NUMBER_LITERAL.sub("%s", shape)
+        shape = _strip_literals(sql)
         shape = _IN_LIST.sub("IN (...)", shape)
         shape = _VALUES_LIST.sub(r"\1, ...", shape)
         if len(_shapes) >= _SHAPE_CACHE_SIZE:
             _shapes.clear()
         _shapes[sql] = shape
     return shape
+
+
+def _strip_literals(sql: str) -> str:
+    mysql = "`" in sql
+    pieces: list[str] = []
+    kept_name_ends: set[int] = set()
+    position = 0
+    for match in (_MYSQL_TOKENS if mysql else _STANDARD_TOKENS).finditer(sql):
+        kind = next(name for name, text in match.groupdict().items() if text is not None and name != "tag")
+        pieces.append(sql[position : match.start()])
+        position = match.end()
+        if kind == "backtick" or (
+            kind == "double" and not mysql and _double_quoted_is_name(sql, match, kept_name_ends)
+        ):
+            pieces.append(match.group())
+            kept_name_ends.add(match.end())
+        elif kind in ("comment", "hash_comment"):
+            # The comment goes with the blanks before it; one space keeps the words on either side apart.
+            pieces[-1] = pieces[-1].rstrip(" \t")
+            if pieces[-1] and sql[match.end() : match.end() + 1] not in ("", " ", "\t", "\r", "\n"):
+                pieces.append(" ")
+        else:
+            pieces.append("%s")
+    pieces.append(sql[position:])
+    return "".join(pieces)
+
+
+def _double_quoted_is_name(sql: str, match: re.Match[str], kept_name_ends: set[int]) -> bool:
+    """Whether a double-quoted token is a name: part of a dotted name, after a word that introduces one (FROM,
+    JOIN, AS, BY, SET, ...), the left side of a comparison, the first of a column list after a name, or the next
+    item of a list whose item before is a name."""
+    before = sql[: match.start()].rstrip()
+    after = sql[match.end() :]
+    if before.endswith(".") or after.startswith("."):
+        return True
+    if _OPERATOR_AFTER.match(after):
+        return True
+    word = _WORD_BEFORE.search(before)
+    if word is not None and word.group(1).upper() in _NAME_KEYWORDS:
+        return True
+    if before.endswith("("):
+        opening = before[:-1].rstrip()
+        word = _WORD_BEFORE.search(opening)
+        return len(opening) in kept_name_ends or (word is not None and word.group(1).upper() == "CONFLICT")
+    if before.endswith(","):
+        item_end = before[:-1].rstrip()
+        word = _WORD_BEFORE.search(item_end)
+        return len(item_end) in kept_name_ends or (word is not None and word.group(1).upper() in _LIST_ITEM_ENDS)
+    return False
 
 
 def model_for_sql(sql: str) -> str:

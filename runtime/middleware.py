@@ -9,6 +9,7 @@ the response.
 from __future__ import annotations
 
 import logging
+import re
 import warnings
 from collections.abc import Awaitable, Callable
 from contextvars import Token
@@ -28,6 +29,23 @@ from runtime.report import merge_into_report
 logger = logging.getLogger("runtime")
 
 _LOG_FORMAT = "[%(app)s:%(view)s] %(message)s"
+# Control, bidirectional and undecodable characters of a request path, a view or a template name are written as
+# visible escapes in the log line and the origin, so a crafted URL cannot drive the terminal or forge log lines.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if match.group() in _NAMED_ESCAPES:
+        return _NAMED_ESCAPES[match.group()]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, decoded with surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(_escape, text)
 
 
 def _app_and_view(request: HttpRequest) -> tuple[str, str]:
@@ -81,7 +99,7 @@ class NPlusOneMiddleware:
         return response
 
     def _origin(self, request: HttpRequest) -> str:
-        return f"request {request.method} {request.path}"
+        return _printable(f"request {request.method} {request.path}")
 
     def _start(self, request: HttpRequest) -> Token[_scope.Scope | None] | None:
         try:
@@ -112,16 +130,27 @@ class NPlusOneMiddleware:
             return
         if report:
             self._write_report(findings, request)
-        messages = [finding.message() for finding in findings]
+        try:
+            messages = [finding.message() for finding in findings]
+            if self.config.action != "raise":
+                self._emit(findings, messages, request)
+        except Warning:
+            # ACTION "warn" under a filter that turns warnings into errors: the user asked for the exception.
+            raise
+        except Exception:
+            _scope.log_detector_error("reporting the findings failed", self._origin(request))
+            return
         if self.config.action == "raise":
             raise NPlusOneError("\n".join(messages))
-        app, view = _app_and_view(request)
+
+    def _emit(self, findings: list[RuntimeFinding], messages: list[str], request: HttpRequest) -> None:
+        app, view = (_printable(part) for part in _app_and_view(request))
         for finding, message in zip(findings, messages, strict=True):
             if self.config.action == "warn":
-                warnings.warn(message, NPlusOneWarning, stacklevel=2)
+                warnings.warn(message, NPlusOneWarning, stacklevel=3)
             else:
                 logger.warning(
                     _LOG_FORMAT,
-                    {"app": app, "view": view, "message": message},
+                    {"app": app, "view": view, "message": _printable(message)},
                     extra={"app": app, "view": view, "nplusone": finding.to_json()},
                 )

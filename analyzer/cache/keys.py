@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analyzer.cache.store import analyzer_fingerprint, combine, digest
-from analyzer.config import Config
+from analyzer.config import DEFAULT_MAX_FILE_SIZE, Config
 from analyzer.context import SettingsInfo, SourceFile
+from analyzer.filesystem import read_regular_file
 from analyzer.groups import Group
 from analyzer.prefilter import ImportGraph
 from analyzer.rules import Rule
@@ -37,9 +38,10 @@ def template_fingerprint(sources: Sequence[SourceFile], settings: SettingsInfo) 
                 if path.suffix not in TEMPLATE_SUFFIXES:
                     continue
                 try:
-                    parts.append(f"{path}:{digest(path.read_bytes())}")
+                    # A named pipe called page.html would block a plain read: only regular files, within the cap.
+                    parts.append(f"{path}:{digest(read_regular_file(path, DEFAULT_MAX_FILE_SIZE))}")
                 except OSError as error:
-                    parts.append(f"{path}:unreadable:{error.errno}")
+                    parts.append(f"{path}:unreadable:{error.errno}:{error}")
     return combine(parts)
 
 

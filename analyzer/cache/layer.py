@@ -10,12 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from analyzer.cache.keys import CacheKeys, FileKeys, cache_keys
 from analyzer.cache.partial import partial_group, store_parse_index
 from analyzer.cache.project import reuse_project_results, store_project_results
-from analyzer.cache.store import ResultCache, results_from_json, results_to_json
+from analyzer.cache.store import ResultCache, Results, results_to_json
 from analyzer.config import Config
 from analyzer.context import FileContext, SettingsInfo
 from analyzer.findings import FileError, Finding
@@ -68,11 +67,6 @@ class _CachedPlan(GroupPlan):
     partial: bool  # the group was parsed in part, with the last run's model graph
 
 
-def _checked(entry: dict[str, Any]) -> Checked:
-    findings, errors = results_from_json(entry)
-    return Checked(findings, errors)
-
-
 class CacheLayer(NoCache):
     """The check stage wrapped by the on-disk cache (``analyzer.cache.store``)."""
 
@@ -95,9 +89,9 @@ class CacheLayer(NoCache):
 
     def run(self, texts: Sequence[SourceText], compute: Callable[[], RawResult]) -> RawResult:
         run_key = self.keys.run(texts)
-        cached = self.result_cache.get("run", run_key)
+        cached = self.result_cache.get_results("run", run_key)
         if cached is not None:
-            findings, errors = results_from_json(cached)
+            findings, errors = cached
             return RawResult(findings, errors)
         raw = compute()
         self.result_cache.put("run", run_key, results_to_json(raw.findings, raw.errors))
@@ -107,14 +101,14 @@ class CacheLayer(NoCache):
         cache, keys = self.result_cache, self.keys
         partial = partial_group(texts, self.settings, self.cwd, self.rules, cache, self.prefilter, keys, number)
         if partial is not None:
-            entries: dict[str, dict[str, Any]] = partial.entries
+            entries: dict[str, Results] = partial.entries
             group, file_keys, reused = partial.group, partial.keys, partial.reused
         else:
             group = build(texts)
             file_keys = keys.files(group)
             entries = {}
             for _, path in group.checkable:
-                entry = cache.get("file", file_keys.by_path[path])
+                entry = cache.get_results("file", file_keys.by_path[path])
                 if entry is not None:
                     entries[path] = entry
             reused = False
@@ -126,7 +120,7 @@ class CacheLayer(NoCache):
             if entry is None:
                 pending.append(contexts[path])
             else:
-                known.append(_checked(entry))
+                known.append(Checked(*entry))
         if pending and partial is None:
             reused = reuse_project_results(cache, keys, file_keys.graph, group, number)
         return _CachedPlan(group, known, pending, file_keys, reused, partial is not None)

@@ -15,12 +15,12 @@ from astroid import nodes
 
 from analyzer.cache.keys import CacheKeys, FileKeys
 from analyzer.cache.project import contributors_before, reuse_project_results
-from analyzer.cache.store import ResultCache, graph_from_json, graph_to_json
+from analyzer.cache.store import ResultCache, Results, graph_from_json, graph_to_json
 from analyzer.context import ProjectContext, SettingsInfo
 from analyzer.groups import Group, file_contexts, in_file_order, parse_into, scan_group
 from analyzer.prefilter import ImportGraph
 from analyzer.rules import Rule
-from analyzer.sources import SourceText
+from analyzer.sources import SourceText, recursion_for
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Partial:
 
     group: Group
     keys: FileKeys
-    entries: dict[str, dict[str, Any]]  # display path -> the cached entry, for the files not re-checked
+    entries: dict[str, Results]  # display path -> the cached results, for the files not re-checked
     reused: bool  # the integration results were seeded from the cache
 
 
@@ -128,7 +128,8 @@ def partial_group(
     fresh = (changed & scanned.wanted) | (scanned.wanted - unchanged_parsed)
     errors = scanned.errors + parse_into(scanned, imports.closure(fresh), modules, lines)
     try:
-        declared = build_model_graph(in_file_order(scanned, modules), settings)
+        with recursion_for(modules.values()):
+            declared = build_model_graph(in_file_order(scanned, modules), settings)
     except Exception:  # the full build reports it
         logger.debug("model graph of the edited files failed", exc_info=True, extra={"group": number})
         return None
@@ -150,10 +151,10 @@ def partial_group(
     project = ProjectContext(graph=graph, settings=settings, files=sources, modules={}, cwd=cwd)
     group = Group(project, [], errors, scanned.facts, current, parsed, checkable)
     file_keys = keys.files(group)
-    entries: dict[str, dict[str, Any]] = {}
+    entries: dict[str, Results] = {}
     missing: set[str] = set()
     for name, path in checkable:
-        entry = result_cache.get("file", file_keys.by_path[path])
+        entry = result_cache.get_results("file", file_keys.by_path[path])
         if entry is None:
             missing.add(name)
         else:

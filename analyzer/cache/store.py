@@ -15,7 +15,8 @@ a *project* entry with its *project-index* holds the template, serializer and ad
 were built from.
 
 Entries are raw results, before ``noqa``, ``per-file-ignores``, the baseline and the runtime report are applied,
-so those stay cheap to change. A corrupt or unreadable entry is a miss, never an error.
+so those stay cheap to change. A corrupt or unreadable entry, or one with the right wrapper and the wrong contents,
+is a miss, never an error; a cache folder that cannot be written is reported once and the run goes on uncached.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from analyzer.findings import FileError, Finding
+from analyzer.findings import FileError, Finding, Fix, RelatedLocation
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
 
 logger = logging.getLogger(__name__)
@@ -74,10 +75,41 @@ def results_to_json(findings: Iterable[Finding], errors: Iterable[FileError]) ->
     }
 
 
-def results_from_json(data: dict[str, Any]) -> tuple[list[Finding], list[FileError]]:
+Results = tuple[list[Finding], list[FileError]]
+
+
+def results_from_json(data: dict[str, Any]) -> Results:
+    """The inverse of ``results_to_json``; raises KeyError, TypeError, ValueError or AttributeError on a document
+    that does not have its shape or its types (a spoiled entry), so that no malformed finding reaches a report."""
     findings = [Finding.from_dict(item) for item in data["findings"]]
     errors = [FileError(item["path"], item["message"]) for item in data["errors"]]
+    for finding in findings:
+        _check_types(finding)
+    for error in errors:
+        if not isinstance(error.path, str) or not isinstance(error.message, str):
+            raise TypeError(f"malformed error entry: {error!r}")
     return findings, errors
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _check_types(finding: Finding) -> None:
+    texts = (finding.code, finding.name, finding.message, finding.path)
+    numbers = (finding.line, finding.column, finding.end_line, finding.end_column)
+    optional = (finding.model, finding.field)
+    locations: list[RelatedLocation | Fix] = [*finding.related, *([finding.fix] if finding.fix is not None else [])]
+    if (
+        not all(isinstance(value, str) for value in texts)
+        or not all(_is_int(value) for value in numbers)
+        or not all(value is None or isinstance(value, str) for value in optional)
+        or not isinstance(finding.confirmed, bool)
+        or not all(
+            isinstance(item.path, str) and _is_int(item.line) and isinstance(item.message, str) for item in locations
+        )
+    ):
+        raise TypeError(f"malformed finding entry: {finding!r}")
 
 
 def _model_to_json(info: ModelInfo) -> dict[str, Any]:
@@ -133,6 +165,8 @@ class ResultCache:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        # Set after the first failed write: the rest of the run writes nothing and says so once.
+        self.write_error: str | None = None
 
     def _path(self, kind: str, key: str) -> Path:
         return self.folder / kind / key[:2] / f"{key}.json"
@@ -151,6 +185,19 @@ class ResultCache:
         payload = document.get("payload")
         return payload if isinstance(payload, dict) else None
 
+    def get_results(self, kind: str, key: str) -> Results | None:
+        """The findings and errors of a *run* or *file* entry; a spoiled entry is a miss and is removed, so that
+        the run computes and writes it again."""
+        payload = self.get(kind, key)
+        if payload is None:
+            return None
+        try:
+            return results_from_json(payload)
+        except (AttributeError, KeyError, TypeError, ValueError) as error:
+            logger.debug("ignoring malformed cache entry %s: %s", key, error, extra={"kind": kind, "key": key})
+            self.discard(kind, key)
+            return None
+
     def has(self, kind: str, key: str) -> bool:
         return self._path(kind, key).is_file()
 
@@ -158,9 +205,11 @@ class ResultCache:
         try:
             self._path(kind, key).unlink(missing_ok=True)
         except OSError as error:
-            logger.warning("cannot remove cache entry %s: %s", key, error, extra={"kind": kind, "key": key})
+            self._write_failed(error, self._path(kind, key))
 
     def put(self, kind: str, key: str, payload: dict[str, Any]) -> None:
+        if self.write_error is not None:
+            return
         path = self._path(kind, key)
         try:
             self._ensure_folder(path.parent)
@@ -174,8 +223,19 @@ class ResultCache:
                 os.unlink(temporary)
                 raise
         except OSError as error:
-            # A read-only checkout or a full disk makes the next run slower, not wrong.
-            logger.warning("cannot write cache entry %s: %s", path, error, extra={"path": str(path)})
+            self._write_failed(error, path)
+
+    def _write_failed(self, error: OSError, path: Path) -> None:
+        # A read-only checkout or a full disk makes the next run slower, not wrong: said once, not per entry.
+        if self.write_error is not None:
+            return
+        self.write_error = error.strerror or str(error)
+        logger.warning(
+            "cannot write the result cache in %s: %s; this run's results are not cached",
+            self.folder,
+            self.write_error,
+            extra={"path": str(path)},
+        )
 
     def _ensure_folder(self, folder: Path) -> None:
         if not self.folder.is_dir():

@@ -12,7 +12,9 @@ from pathlib import Path
 from django.template.base import DebugLexer, TokenType
 from django.template.exceptions import TemplateSyntaxError
 
+from analyzer.config import DEFAULT_MAX_FILE_SIZE
 from analyzer.context import ProjectContext
+from analyzer.filesystem import read_regular_file
 
 logger = logging.getLogger(__name__)
 
@@ -135,7 +137,8 @@ class TemplateLoader:
     def tokens_of(self, template: TemplateFile) -> list[Token]:
         if template.path not in self.token_cache:
             try:
-                text = template.path.read_text(encoding="utf-8", errors="replace")
+                # Only a regular file, and never more than the analyzer reads of a Python file.
+                text = read_regular_file(template.path, DEFAULT_MAX_FILE_SIZE).decode("utf-8", errors="replace")
             except OSError as error:
                 logger.error(
                     "[%(path)s] %(message)s", {"path": template.display_path, "message": f"cannot read: {error}"}

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from analyzer.findings import AnalysisResult, Finding, Severity
+from analyzer.report.escaping import printable
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # Control characters become visible escapes first: GitHub's log view obeys terminal escape sequences.
+    return printable(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def escape_property(text: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from analyzer.confirmation import summary_line
 from analyzer.findings import AnalysisResult, Applicability, Finding
+from analyzer.report.escaping import printable
 
 # After the code, as ruff marks what --fix can do: "[*]" a safe fix, "[unsafe fix]" one for --unsafe-fixes.
 FIX_MARKERS = {Applicability.SAFE: "[*] ", Applicability.UNSAFE: "[unsafe fix] "}
@@ -35,8 +36,9 @@ def fix_summary(result: AnalysisResult) -> str | None:
 def finding_line(finding: Finding) -> str:
     confirmed = " [confirmed at runtime]" if finding.confirmed else ""
     # One line per finding, whatever the message holds, so the output stays greppable.
-    message = " ".join(finding.message.split())
-    return f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {fix_marker(finding)}{message}{confirmed}"
+    message = printable(" ".join(finding.message.split()))
+    location = f"{printable(finding.path)}:{finding.line}:{finding.column}"
+    return f"{location}: {finding.code} {fix_marker(finding)}{message}{confirmed}"
 
 
 COMPACT_WIDTH = 160
@@ -49,7 +51,7 @@ CONFIRMATION_TITLE = "Static findings joined with the runtime report:"
 
 def compact_message(finding: Finding) -> str:
     """What happened, without the fix: messages read "what happened; what to do"."""
-    message = " ".join(finding.message.split())
+    message = printable(" ".join(finding.message.split()))
     return message.split("; ", 1)[0] if finding.fix is not None or "; " in message else message
 
 
@@ -65,7 +67,7 @@ def shorten(text: str, width: int) -> str:
 
 def compact_finding_line(finding: Finding, width: int = COMPACT_WIDTH) -> str:
     """One short line: location, code and what happened, cut to ``width`` characters."""
-    head = f"{finding.path}:{finding.line}:{finding.column}: {finding.code} {fix_marker(finding)}"
+    head = f"{printable(finding.path)}:{finding.line}:{finding.column}: {finding.code} {fix_marker(finding)}"
     confirmed = " [confirmed]" if finding.confirmed else ""
     room = max(width - len(head) - len(confirmed), COMPACT_MIN_MESSAGE)
     return f"{head}{shorten(compact_message(finding), room)}{confirmed}"
@@ -95,14 +97,19 @@ def confirmation_table(result: AnalysisResult, width: int = COMPACT_WIDTH) -> li
             (
                 "confirmed" if confirmed else "static-only",
                 finding.code,
-                f"{finding.path}:{finding.line}:{finding.column}",
+                f"{printable(finding.path)}:{finding.line}:{finding.column}",
                 _subject(finding),
             )
             for finding in result.findings
             if finding.confirmed is confirmed
         )
     rows.extend(
-        ("runtime-only", str(runtime["kind"]), f"{runtime['path']}:{runtime['line']}", _runtime_subject(runtime))
+        (
+            "runtime-only",
+            str(runtime["kind"]),
+            printable(f"{runtime['path']}:{runtime['line']}"),
+            printable(_runtime_subject(runtime)),
+        )
         for runtime in result.runtime_only
     )
     if not rows:
@@ -125,7 +132,7 @@ def runtime_finding_line(runtime: dict[str, object]) -> str:
         text += f", in {runtime['function']}"
     if runtime.get("origin"):
         text += f" ({runtime['origin']})"
-    return text
+    return printable(text)
 
 
 def _plural(count: int, word: str) -> str:
@@ -157,7 +164,7 @@ def render_text(result: AnalysisResult, *, runtime_report: bool, full: bool = Tr
     if result.errors:
         sections.append(
             ["Errors (these files were not fully analysed):"]
-            + [f"{error.path}: error: {error.message}" for error in result.errors]
+            + [f"{printable(error.path)}: error: {printable(error.message)}" for error in result.errors]
         )
     if runtime_report and result.runtime_only and not table:
         sections.append(

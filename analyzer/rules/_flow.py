@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from analyzer.context import FileContext
 from analyzer.findings import Edit, Finding, Fix, RelatedLocation
@@ -40,31 +41,76 @@ class AccessGroup:
     fix_path: str
 
 
-def related_access_groups(context: FileContext) -> list[AccessGroup]:
-    def compute() -> list[AccessGroup]:
-        groups: list[AccessGroup] = []
-        events = sorted(
-            events_of(context, EventKind.RELATED_ACCESS),
-            key=lambda item: (item.path, item.line, item.node.col_offset or 0, len(item.relation_path)),
-        )
-        for event in events:
-            merged = False
-            for index, group in enumerate(groups):
-                same_site = group.event.loop is event.loop and group.event.origin == event.origin
-                if not same_site or group.event.path != event.path:
-                    continue
-                if event.relation_path == group.fix_path or group.fix_path.startswith(f"{event.relation_path}__"):
-                    merged = True
-                    break
-                if event.relation_path.startswith(f"{group.fix_path}__") and not event.prefix_selected:
-                    groups[index] = replace(group, fix_path=event.relation_path)
-                    merged = True
-                    break
-            if not merged:
-                groups.append(AccessGroup(event, event.relation_path))
-        return groups
+def _proper_prefixes(relation_path: str) -> list[str]:
+    """``a``, ``a__b`` for ``a__b__c``: the relation paths that ``relation_path`` extends."""
+    steps = relation_path.split("__")
+    return ["__".join(steps[:depth]) for depth in range(1, len(steps))]
 
-    return context.shared("flow.related_access_groups", compute)
+
+@dataclass
+class _SiteGroups:
+    """The groups of one loop site, indexed by their fix paths so that placing an event costs its path's depth.
+
+    A fix path only ever grows (it is replaced by a longer path that extends it), so a path that is a proper prefix
+    of a group's fix path stays one: ``by_prefix`` only gains entries, and keeps the first group for each.
+    """
+
+    by_fix: dict[str, list[int]] = field(default_factory=dict)  # fix path -> groups with it, in order
+    by_prefix: dict[str, int] = field(default_factory=dict)  # proper prefix of a fix path -> its first group
+
+    def add(self, index: int, fix_path: str) -> None:
+        bisect.insort(self.by_fix.setdefault(fix_path, []), index)
+        for prefix in _proper_prefixes(fix_path):
+            if self.by_prefix.get(prefix, index) >= index:
+                self.by_prefix[prefix] = index
+
+    def move(self, index: int, old_fix_path: str, new_fix_path: str) -> None:
+        self.by_fix[old_fix_path].remove(index)
+        self.add(index, new_fix_path)
+
+
+def group_accesses(events: Iterable[FlowEvent]) -> list[AccessGroup]:
+    """Group related-access events, in order: an event joins the first group of its site (same loop, origin and
+    file) whose fix path it equals or is a prefix of, or whose fix path it extends (then the group's fix becomes the
+    longer path, unless the event's prefix is already selected); else it starts a group.
+
+    The cost is linear in the events (times the depth of a relation path): each site keeps its own index, so
+    a file with thousands of loops never compares an event with the groups of other loops.
+    """
+    groups: list[AccessGroup] = []
+    sites: dict[tuple[int | None, Origin | None, str], _SiteGroups] = {}
+    ordered = sorted(
+        events, key=lambda item: (item.path, item.line, item.node.col_offset or 0, len(item.relation_path))
+    )
+    for event in ordered:
+        site_key = (id(event.loop) if event.loop is not None else None, event.origin, event.path)
+        site = sites.setdefault(site_key, _SiteGroups())
+        relation_path = event.relation_path
+        # Groups this event joins as it is: the same fix path, or a longer one that extends this path.
+        keeping = [*site.by_fix.get(relation_path, ())[:1]]
+        if relation_path in site.by_prefix:
+            keeping.append(site.by_prefix[relation_path])
+        # Groups whose fix path this event extends.
+        extending = (
+            []
+            if event.prefix_selected
+            else [site.by_fix[prefix][0] for prefix in _proper_prefixes(relation_path) if site.by_fix.get(prefix)]
+        )
+        first = min([*keeping, *extending], default=None)
+        if first is None:
+            site.add(len(groups), relation_path)
+            groups.append(AccessGroup(event, relation_path))
+        elif first not in keeping:
+            group = groups[first]
+            site.move(first, group.fix_path, relation_path)
+            groups[first] = replace(group, fix_path=relation_path)
+    return groups
+
+
+def related_access_groups(context: FileContext) -> list[AccessGroup]:
+    return context.shared(
+        "flow.related_access_groups", lambda: group_accesses(events_of(context, EventKind.RELATED_ACCESS))
+    )
 
 
 def where(event: FlowEvent, origin: Origin) -> str:

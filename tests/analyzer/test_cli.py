@@ -329,16 +329,16 @@ def test_unknown_code_in_per_file_ignores_is_a_usage_error(project: Path, capsys
     code, _, err = run(capsys, ".")
 
     assert code == 2
-    assert err == 'django-orm-analyzer: error: unknown rule code or prefix in per-file-ignores "app/*": ORM7\n'
+    assert err == (
+        f"django-orm-analyzer: error: {project / 'pyproject.toml'} ([tool.django-orm-analyzer]):"
+        ' unknown rule code or prefix in per-file-ignores."app/*": ORM7\n'
+    )
 
 
-def test_configured_settings_module_that_cannot_be_found_is_reported(
+def test_configured_settings_module_that_cannot_be_found_is_a_usage_error(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, out, _ = run(capsys, "--settings", "conf.missing", "app/clean.py")
+    code, out, err = run(capsys, "--settings", "conf.missing", "app/clean.py")
 
-    assert code == 0
-    assert out.splitlines()[:2] == [
-        "Errors (these files were not fully analysed):",
-        ".: error: settings module conf.missing not found",
-    ]
+    assert (code, out) == (2, "")
+    assert err == "django-orm-analyzer: error: settings module conf.missing not found\n"

@@ -112,5 +112,6 @@ def test_an_unknown_code_in_extend_per_file_ignores_is_a_usage_error(
 
     assert main(["."]) == 2
     assert capsys.readouterr().err == (
-        'django-orm-analyzer: error: unknown rule code or prefix in per-file-ignores "shop/*": ORM7\n'
+        f"django-orm-analyzer: error: {shop / 'pyproject.toml'} ([tool.django-orm-analyzer]): "
+        'unknown rule code or prefix in extend-per-file-ignores."shop/*": ORM7\n'
     )

@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,16 +63,21 @@ def test_latin1_file_with_its_encoding_declared_is_analysed(tmp_path: Path) -> N
     assert [(finding.path, finding.line) for finding in result.findings] == [("good.py", 1), ("latin.py", 2)]
 
 
+def failing_open(monkeypatch: pytest.MonkeyPatch, name: str, error: OSError) -> None:
+    """Make opening the file called ``name`` fail with ``error``; every other open goes through."""
+    real_open = os.open
+
+    def open_file(path: str | os.PathLike[str], flags: int, *args: Any, **kwargs: Any) -> int:
+        if os.path.basename(os.fspath(path)) == name:
+            raise error
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", open_file)
+
+
 def test_unreadable_file_lands_in_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Tests run as root, who can read any file, so the permission error is simulated.
-    real_read_bytes = Path.read_bytes
-
-    def read_bytes(path: Path) -> bytes:
-        if path.name == "locked.py":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_read_bytes(path)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    failing_open(monkeypatch, "locked.py", PermissionError(13, "Permission denied"))
 
     result = analyze_with(tmp_path, "locked.py", b"x = 1\n")
 
@@ -79,14 +86,7 @@ def test_unreadable_file_lands_in_errors(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_file_that_fails_with_another_os_error_lands_in_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    real_read_bytes = Path.read_bytes
-
-    def read_bytes(path: Path) -> bytes:
-        if path.name == "flaky.py":
-            raise OSError(5, "Input/output error")
-        return real_read_bytes(path)
-
-    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    failing_open(monkeypatch, "flaky.py", OSError(5, "Input/output error"))
 
     result = analyze_with(tmp_path, "flaky.py", b"x = 1\n")
 
