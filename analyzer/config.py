@@ -1,7 +1,8 @@
 """Analysis settings: defaults, merged from ``[tool.django-orm-analyzer]`` in pyproject.toml and the command line.
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
-``format``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus ``exclude``,
+``format``, ``baseline``, ``runtime-report``, ``exit-zero``, ``statistics``, ``jobs``, ``max-file-size``) plus
+``exclude``,
 ``per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is ``--no-cache``). Paths and glob patterns
 in the file are relative to the file's folder. Command-line flags replace the file's values.
 """
@@ -38,6 +39,7 @@ class Config:
     baseline: str | None = None
     runtime_report: str | None = None
     exit_zero: bool = False
+    statistics: bool = False  # print the number of findings per code instead of the findings
     jobs: int | None = None
     cache: bool = True
     # The folder that ``exclude`` and ``per-file-ignores`` patterns are relative to: the configuration file's
@@ -173,7 +175,7 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
                 raise ConfigError(f"{source}: settings must be a dotted module name, got {value!r}")
             options["settings"] = value
-        elif key in ("exit-zero", "cache"):
+        elif key in ("exit-zero", "cache", "statistics"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
             options[key.replace("-", "_")] = value

@@ -48,6 +48,7 @@ from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
 from analyzer.findings import AnalysisResult, FileError, Finding
+from analyzer.merging import merge_findings
 from analyzer.modelgraph import ModelGraph
 from analyzer.prefilter import FileFacts, ImportGraph, scan
 from analyzer.progress import Progress
@@ -908,7 +909,7 @@ def analyze(
 
     lines = SourceLines(cwd, preloaded)
     per_file_ignores = PerFileIgnores.from_config(config.per_file_ignores, root, cwd)
-    kept = apply_suppressions(findings, lines, per_file_ignores)
+    kept = merge_findings(apply_suppressions(findings, lines, per_file_ignores))
     if baseline is not None:
         kept = baseline.filter_new(kept, lines)
     runtime_only: tuple[dict[str, object], ...] = ()

@@ -3,6 +3,8 @@ summary, so it reads in a terminal and editors can jump to each line."""
 
 from __future__ import annotations
 
+from collections import Counter
+
 from analyzer.confirmation import summary_line
 from analyzer.findings import AnalysisResult, Finding
 
@@ -63,3 +65,17 @@ def render_text(result: AnalysisResult, *, runtime_report: bool) -> str:
         closing.append(confirmation_summary(result))
     sections.append(closing)
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+def statistics_counts(result: AnalysisResult) -> list[tuple[str, str, int]]:
+    """(code, rule name, number of findings), the most frequent code first."""
+    counts = Counter((finding.code, finding.name) for finding in result.findings)
+    return sorted(((code, name, count) for (code, name), count in counts.items()), key=lambda row: (-row[2], row[0]))
+
+
+def render_statistics(result: AnalysisResult) -> str:
+    """``--statistics``: one line per code with its number of findings, then the summary."""
+    rows = statistics_counts(result)
+    width = max((len(str(count)) for _, _, count in rows), default=1)
+    lines = [f"{count:>{width}}  {code}  {name}" for code, name, count in rows]
+    return "\n".join([*lines, *([""] if lines else []), summary(result)]) + "\n"
