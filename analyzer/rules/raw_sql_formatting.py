@@ -56,7 +56,7 @@ Pass values as parameters: `Book.objects.raw("... WHERE id = %s", [book_id])`,
 Identifiers (table and column names) cannot be parameters; parts that are constants, constant module-level names,
 `quote_name(...)` results, names from a model's `_meta` (`db_table`, `column`) and `", ".join(["%s"] * n)`
 placeholder lists are treated as safe, and so are values joined from a collection of constants
-(`", ".join(f"'{t}'" for t in TYPES)`) whether the collection is a literal, a name bound to one, a class
+(`", ".join(f"'{{t}}'" for t in TYPES)`) whether the collection is a literal, a name bound to one, a class
 attribute (`self.types`) or a parameter that every call in the file fills with one. `execute()` is
 recognised on receivers named like a cursor (`cursor`, `self.cursor`, `connection.cursor()`).
 
