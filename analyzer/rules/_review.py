@@ -273,6 +273,14 @@ def _elided(node: nodes.NodeNG) -> str:
         return str(node.name)
     if isinstance(node, nodes.Subscript):
         return f"{_elided(node.value)}[...]"
+    if isinstance(node, nodes.Compare):
+        return " ".join([_elided(node.left), *(f"{operator} {_elided(right)}" for operator, right in node.ops)])
+    if isinstance(node, nodes.UnaryOp):
+        return f"{node.op} {_elided(node.operand)}" if node.op == "not" else f"{node.op}{_elided(node.operand)}"
+    if isinstance(node, nodes.NamedExpr):
+        return f"{node.target.as_string()} := {_elided(node.value)}"
+    if isinstance(node, nodes.Const) and len(node.as_string()) <= _MAX_TEXT:
+        return str(node.as_string())
     return "..."
 
 
