@@ -11,8 +11,8 @@ from analyzer.findings import Finding, Fix, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._review import (
     at_class_name,
-    is_bounded_slice,
     extended_classes,
+    is_bounded_slice,
     list_views,
     model_label,
     queryset_expr,
@@ -63,8 +63,8 @@ in memory and every row rendered. Today's 40 books are next year's 40,000.
 An explicit `paginate_by = None` is taken as a deliberate choice and not reported. A view that other views in the
 project extend is a base and is not reported; the views that extend it are. A `get_queryset()` that returns
 `None` or a literal list lists no model rows and is not reported, and one that returns a slice with an upper bound
-(`Topic.objects.order_by("-pubdate")[:20]`) lists at most that many rows and is not reported either. Django REST framework views are
-not checked (their pagination comes from `pagination_class` and `DEFAULT_PAGINATION_CLASS`).
+(`Topic.objects.order_by("-pubdate")[:20]`) lists at most that many rows and is not reported either. Django REST
+framework views are not checked (their pagination comes from `pagination_class` and `DEFAULT_PAGINATION_CLASS`).
 """
 
 

@@ -59,7 +59,7 @@ def is_string_field(field_class: str | None) -> bool:
 
 
 def _article(class_name: str) -> str:
-    """"a" or "an" as the name is read aloud: an EmailField, a URLField (you-are-el), an IPAddressField."""
+    """ "a" or "an" as the name is read aloud: an EmailField, a URLField (you-are-el), an IPAddressField."""
     if class_name[:2].isupper():
         return "an" if class_name[0] in "AEFHILMNORSX" else "a"
     return "an" if class_name[:1].lower() in ("a", "e", "i", "o") else "a"

@@ -83,9 +83,28 @@ def test_orm202_related_count_and_exists_per_row(tmp_path: Path) -> None:
     )
     assert codes_and_lines(findings) == expected(source, "ORM202")
     assert [finding.fix.message for finding in findings if finding.fix] == [
-        'add .annotate(Count("books"))',
+        'add .annotate(books_count=Count("books")) and read author.books_count',
         'add .annotate(has_books=Exists(Book.objects.filter(author=OuterRef("pk"))))',
     ]
+
+
+def test_orm202_count_of_the_relation_the_rows_are_filtered_on_annotates_before_the_filter(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def shared_books(author):
+            for book in Book.objects.filter(tags__name="classic"):  # loop
+                print(book.tags.count())  # expect
+        """,
+    )
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == expected(source, "ORM202")
+    assert findings[0].message == (
+        f"book.tags.count() runs one query per row of Book.objects.filter(...) (line {loop}); "
+        'add .annotate(tags_count=Count("tags", distinct=True)) before the .filter() on "tags" '
+        "(after it, Count() counts only the matching rows) and read book.tags_count there"
+    )
 
 
 def test_orm202_count_of_prefetched_relation_uses_the_cache_and_is_quiet(tmp_path: Path) -> None:
