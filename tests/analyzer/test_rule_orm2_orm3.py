@@ -71,6 +71,29 @@ def test_orm201_helper_function_querying_per_item_reports_at_the_call(tmp_path: 
     assert findings[0].message.startswith("price_of(...) runs one query per item")
 
 
+def test_orm201_get_or_create_and_update_or_create_per_item_are_told_to_write_in_bulk(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def import_tags(names, prices):
+            for name in names:  # loop
+                Tag.objects.get_or_create(name=name)  # expect
+                Book.objects.update_or_create(title=name, defaults={"price": prices[name]})  # expect
+        """,
+    )
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == expected(source, "ORM201")
+    assert [finding.message for finding in findings] == [
+        f"Tag.objects.get_or_create(...) runs one query per item of the loop at line {loop}; fetch the existing "
+        "rows once before the loop with Tag.objects.filter(...__in=...) and create the missing ones with "
+        "Tag.objects.bulk_create(objs) after it",
+        f"Book.objects.update_or_create(...) runs one query per item of the loop at line {loop}; write every row "
+        "at once after the loop with Book.objects.bulk_create(objs, update_conflicts=True, unique_fields=[...], "
+        "update_fields=[...])",
+    ]
+
+
 def test_orm202_related_count_and_exists_per_row(tmp_path: Path) -> None:
     source, findings = flow_findings(
         tmp_path,
