@@ -94,6 +94,25 @@ def test_orm201_get_or_create_and_update_or_create_per_item_are_told_to_write_in
     ]
 
 
+def test_orm301_update_per_item_names_update_and_bulk_update(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def restock(books):
+            for book in books:  # loop
+                Book.objects.filter(pk=book.pk).update(stock=0)  # expect
+        """,
+    )
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == expected(source, "ORM301")
+    assert findings[0].message == (
+        f"Book.objects.filter(...).update(...) runs one UPDATE per item of the loop at line {loop}; update the rows "
+        "at once with Book.objects.filter(pk__in=...).update(...) when every item gets the same values, or collect "
+        "the objects and call Book.objects.bulk_update(objs, [...]) after the loop"
+    )
+
+
 def test_orm202_related_count_and_exists_per_row(tmp_path: Path) -> None:
     source, findings = flow_findings(
         tmp_path,
