@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analyzer.project_summary import ProjectSummary
 
 
 class Severity(StrEnum):
@@ -112,3 +115,4 @@ class AnalysisResult:
     files: int
     seconds: float
     runtime_only: tuple[dict[str, object], ...] = field(default=())
+    project: ProjectSummary | None = None  # what the analysis understood of the project

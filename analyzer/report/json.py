@@ -19,6 +19,8 @@ def report_dict(result: AnalysisResult, *, runtime_report: bool) -> dict[str, An
         "errors": [{"path": error.path, "message": error.message} for error in result.errors],
         "summary": {"files": result.files, "findings": len(result.findings), "seconds": round(result.seconds, 3)},
     }
+    if result.project is not None:
+        document["project"] = result.project.to_dict()
     if runtime_report:
         document["runtime_only"] = [dict(runtime) for runtime in result.runtime_only]
     return document

@@ -30,7 +30,9 @@ def runtime_finding_line(runtime: dict[str, object]) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}{'es' if word.endswith('ss') else 's'}"
 
 
 def summary(result: AnalysisResult) -> str:
@@ -60,6 +62,9 @@ def render_text(result: AnalysisResult, *, runtime_report: bool) -> str:
             ["Runtime-only findings (seen at runtime, not found statically):"]
             + [runtime_finding_line(runtime) for runtime in result.runtime_only]
         )
+    understood = project_footer(result)
+    if understood:
+        sections.append(understood)
     closing = [summary(result)]
     if runtime_report:
         closing.append(confirmation_summary(result))
@@ -79,3 +84,23 @@ def render_statistics(result: AnalysisResult) -> str:
     width = max((len(str(count)) for _, _, count in rows), default=1)
     lines = [f"{count:>{width}}  {code}  {name}" for code, name, count in rows]
     return "\n".join([*lines, *([""] if lines else []), summary(result)]) + "\n"
+
+
+def project_footer(result: AnalysisResult) -> list[str]:
+    """What the analysis understood of the project, then each warning about what it could not see."""
+    project = result.project
+    if project is None:
+        return []
+    settings = f"settings {project.settings_module}" if project.settings_module else "no settings module found"
+    counts = ", ".join(
+        _plural(count, word)
+        for count, word in (
+            (project.models, "model"),
+            (project.apps, "app"),
+            (project.template_folders, "template folder"),
+            (project.views, "view"),
+            (project.serializers, "serializer"),
+            (project.admin_classes, "admin class"),
+        )
+    )
+    return [f"Project: {settings}; {counts}.", *(f"warning: {warning}" for warning in project.warnings)]

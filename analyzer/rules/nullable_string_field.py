@@ -58,8 +58,9 @@ def is_string_field(field_class: str | None) -> bool:
     return field_class is not None and field_class.endswith(STRING_FIELD_SUFFIXES)
 
 
-def _article(class_name: str) -> str:
+def _article(class_name: str | None) -> str:
     """ "a" or "an" as the name is read aloud: an EmailField, a URLField (you-are-el), an IPAddressField."""
+    class_name = class_name or ""
     if class_name[:2].isupper():
         return "an" if class_name[0] in "AEFHILMNORSX" else "a"
     return "an" if class_name[:1].lower() in ("a", "e", "i", "o") else "a"
