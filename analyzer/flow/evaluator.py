@@ -413,6 +413,9 @@ class Frame:
 
     def run_for(self, statement: nodes.For) -> None:
         iterable = self.eval(statement.iter)
+        if isinstance(iterable, QuerySet) and iterable.state.empty:
+            self.run_block(statement.orelse)  # a loop over none() runs no iteration
+            return
         element = self.iterate(iterable, statement, statement.iter)
         before = dict(self.env)
         self.loops = (*self.loops, statement)
@@ -1018,6 +1021,8 @@ class Frame:
         if isinstance(value, QuerySet):
             if value.is_manager:
                 return UNKNOWN
+            if value.state.empty:
+                return NOTHING  # none(): no rows, no query
             self.evaluate_rows(value, node)
             if value.state.values_mode:
                 return Tainted(frozenset({loop})) if loop is not None else UNKNOWN
@@ -1242,6 +1247,8 @@ class Frame:
             return state.as_values()
         if name == "iterator":
             return state.as_iterator()
+        if name == "none":
+            return state.as_empty()
         return state
 
     def apply_prefetch(self, state: QuerySetState, arguments: list[Value], node: nodes.Call) -> QuerySetState:

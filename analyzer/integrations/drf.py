@@ -350,8 +350,8 @@ def viewset_reads(flow: FlowProject, viewset: nodes.ClassDef) -> list[Serializer
         return []
     view_name = f"{viewset.root().name}.{viewset.name}"
     queryset = class_queryset(flow, frame, viewset, ObjectOf(view_name))
-    if queryset is None:
-        return []
+    if queryset is None or queryset.state.empty:
+        return []  # no queryset, or one that never has rows (none())
     reads: list[SerializerRead] = []
     for serializer in _serializer_classes(frame, viewset):
         row_frame = DjangoFrame(flow, serializer.root(), serializer.root().name, {}, (viewset,), 0, ())

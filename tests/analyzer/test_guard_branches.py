@@ -1,0 +1,145 @@
+"""Branches that guard the real queryset: an empty ``none()`` queryset on one branch never hides the other
+branch's eager loading, in DRF ``get_queryset()`` guards and in plain code, each beside a twin that is reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.findings import Finding
+from tests.analyzer.flow_helpers import flow_findings, marked_lines
+from tests.analyzer.helpers import analyze_tree, codes_and_lines
+
+MODELS = """
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+    def __str__(self):
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+
+    def __str__(self):
+        return self.title
+"""
+
+SERIALIZERS = """
+from rest_framework import serializers
+
+from api.models import Book
+
+
+class BookSerializer(serializers.ModelSerializer):
+    author_name = serializers.CharField(source="author.name")
+
+    class Meta:
+        model = Book
+        fields = ["id", "title", "author_name"]
+"""
+
+GUARDED_VIEW = """
+from rest_framework import viewsets
+
+from api.models import Book
+from api.serializers import BookSerializer
+
+
+class BookViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = BookSerializer
+    queryset = Book.objects.none()
+
+    def get_queryset(self):
+        if self.request.user.is_anonymous:
+            # Only during API schema generation.
+            return Book.objects.none()
+        if not self.kwargs:
+            return self.queryset
+        return Book.objects.filter(title__isnull=False){eager}
+"""
+
+
+def serializer_findings(tmp_path: Path, eager: str) -> list[Finding]:
+    files = {
+        "api/models.py": MODELS,
+        "api/serializers.py": SERIALIZERS,
+        "api/views.py": GUARDED_VIEW.replace("{eager}", eager),
+    }
+    return list(analyze_tree(tmp_path, files, select=("ORM111",)).findings)
+
+
+def test_get_queryset_guard_returning_none_keeps_the_real_querysets_select_related(tmp_path: Path) -> None:
+    assert serializer_findings(tmp_path, '.select_related("author")') == []
+
+
+def test_get_queryset_guard_returning_none_reports_the_real_queryset_when_it_lacks_the_load(tmp_path: Path) -> None:
+    findings = serializer_findings(tmp_path, "")
+
+    assert [(finding.code, finding.path, finding.line) for finding in findings] == [
+        ("ORM111", "api/serializers.py", 7)
+    ]
+    assert findings[0].message == (
+        "BookSerializer.author_name: book.author is loaded once per row of Book.objects.filter(...) listed by "
+        'api.views.BookViewSet; add .select_related("author") to the queryset at api/views.py:17'
+    )
+
+
+def test_a_view_that_only_lists_none_is_quiet(tmp_path: Path) -> None:
+    files = {
+        "api/models.py": MODELS,
+        "api/serializers.py": SERIALIZERS,
+        "api/views.py": GUARDED_VIEW.replace(
+            "        return Book.objects.filter(title__isnull=False){eager}\n", "        return Book.objects.none()\n"
+        ),
+    }
+    assert list(analyze_tree(tmp_path, files, select=("ORM111",)).findings) == []
+
+
+def test_none_reassigned_under_if_keeps_the_branchs_select_related(tmp_path: Path) -> None:
+    _, findings = flow_findings(
+        tmp_path,
+        """
+        def names(user):
+            books = Book.objects.none()
+            if user.is_staff:
+                books = Book.objects.select_related("author")
+            return [book.author.name for book in books]
+        """,
+    )
+    assert findings == []
+
+
+def test_none_reassigned_under_if_reports_the_branchs_queryset_when_it_lacks_the_load(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def names(user):
+            books = Book.objects.none()
+            if user.is_staff:
+                books = Book.objects.filter(title__isnull=False)  # built
+            return [book.author.name for book in books]  # expect
+        """,
+    )
+    built = marked_lines(source, "# built")[0]
+
+    assert codes_and_lines(findings) == [("ORM101", marked_lines(source)[0])]
+    assert findings[0].message == (
+        f"book.author is loaded once per row of Book.objects.filter(...) (line {built}); "
+        'add .select_related("author") there'
+    )
+
+
+def test_a_loop_over_none_runs_no_query(tmp_path: Path) -> None:
+    _, findings = flow_findings(
+        tmp_path,
+        """
+        def names():
+            for book in Book.objects.none():
+                print(book.author.name, Review.objects.filter(book=book).count())
+        """,
+    )
+    assert findings == []
