@@ -18,6 +18,7 @@ from astroid import nodes
 
 from analyzer.context import call_keyword, nodes_of
 from analyzer.findings import RelatedLocation
+from analyzer.flow.conditions import static_truth
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.existence import existence_test
 from analyzer.flow.names import NameResolver, class_member, last_name
@@ -28,6 +29,7 @@ from analyzer.flow.values import (
     Builtin,
     ClassRef,
     Collection,
+    Constant,
     DictOf,
     Function,
     Instance,
@@ -308,6 +310,8 @@ class Frame:
         self.events: list[FlowEvent] = []
         self.returns: Value | None = None
         self.yields: Value | None = None
+        # The statements run so far always return or raise: what follows them in the block never runs.
+        self.stopped = False
         self.path = flow.path_of(scope)
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -323,6 +327,8 @@ class Frame:
     def run_block(self, statements: list[nodes.NodeNG]) -> None:
         for statement in statements:
             self.run(statement)
+            if self.stopped:
+                break
 
     def run(self, statement: nodes.NodeNG) -> None:
         if isinstance(statement, nodes.Assign):
@@ -344,14 +350,24 @@ class Frame:
         elif isinstance(statement, nodes.Return):
             if statement.value is not None:
                 self.returns = join(self.returns, self.eval(statement.value))
+            self.stopped = True
+        elif isinstance(statement, nodes.Raise):
+            if statement.exc is not None:
+                self.eval(statement.exc)
+            self.stopped = True
         elif isinstance(statement, nodes.If):
             self.eval_test(statement.test)
-            self.run_branches(statement.body, statement.orelse)
+            truth = self.decided(statement.test)
+            if truth is None:
+                self.run_branches(statement.body, statement.orelse)
+            else:
+                self.run_block(statement.body if truth else statement.orelse)
         elif isinstance(statement, (nodes.For, nodes.AsyncFor)):
             self.run_for(statement)
         elif isinstance(statement, nodes.While):
             self.eval_test(statement.test)
             self.run_branches(statement.body, [])
+            self.stopped = False
             self.run_block(statement.orelse)
         elif isinstance(statement, (nodes.With, nodes.AsyncWith)):
             for item, target in statement.items:
@@ -361,11 +377,15 @@ class Frame:
             self.run_block(statement.body)
         elif isinstance(statement, (nodes.Try, nodes.TryStar)):
             self.run_block(statement.body)
+            # Any statement of the body may raise into a handler: each handler and what follows may run.
+            self.stopped = False
             for handler in statement.handlers:
                 if isinstance(handler.name, nodes.AssignName):
                     self.env[handler.name.name] = UNKNOWN
                 self.run_block(handler.body)
+                self.stopped = False
             self.run_block(statement.orelse)
+            self.stopped = False
             self.run_block(statement.finalbody)
         elif isinstance(statement, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
             self.env[statement.name] = Function(statement, self.modname)
@@ -381,6 +401,7 @@ class Frame:
             for case in statement.cases:
                 self.env = dict(before)
                 self.run_block(case.body)
+                self.stopped = False
                 merged = self.env if merged is None else _join_envs(merged, self.env)
             self.env = _join_envs(before, merged) if merged is not None else before
         else:
@@ -406,9 +427,16 @@ class Frame:
     def run_branches(self, body: list[nodes.NodeNG], orelse: list[nodes.NodeNG]) -> None:
         before = dict(self.env)
         self.run_block(body)
-        after_body = self.env
+        after_body, body_stopped = self.env, self.stopped
         self.env = dict(before)
+        self.stopped = False
         self.run_block(orelse)
+        # A branch that returns leaves nothing to join: the code after the if runs with the other branch's names.
+        if body_stopped and not self.stopped:
+            return
+        if self.stopped and not body_stopped:
+            self.env, self.stopped = after_body, False
+            return
         self.env = _join_envs(after_body, self.env)
 
     def run_for(self, statement: nodes.For) -> None:
@@ -421,6 +449,7 @@ class Frame:
         self.loops = (*self.loops, statement)
         self.bind(statement.target, element)
         self.run_block(statement.body)
+        self.stopped = False  # the loop may run no iteration
         self.loops = self.loops[:-1]
         self.env = _join_envs(before, self.env)
         self.run_block(statement.orelse)
@@ -460,6 +489,8 @@ class Frame:
         if isinstance(node, nodes.Call):
             return self.call(node)
         if isinstance(node, nodes.Const):
+            if node.value is None or isinstance(node.value, (bool, str)):
+                return Constant(node.value)
             return UNKNOWN
         if isinstance(node, nodes.Subscript):
             return self.subscript(node)
@@ -510,6 +541,9 @@ class Frame:
             return Tainted(loops) if loops else UNKNOWN
         if isinstance(node, nodes.IfExp):
             self.eval_test(node.test)
+            truth = self.decided(node.test)
+            if truth is not None:
+                return self.eval(node.body if truth else node.orelse)
             return join(self.eval(node.body), self.eval(node.orelse))
         if isinstance(node, (nodes.List, nodes.Set)):
             element: Value | None = None
@@ -553,6 +587,10 @@ class Frame:
         if name in self.env:
             return self.env[name]
         return self.flow.global_value(self.modname, name)
+
+    def decided(self, test: nodes.NodeNG) -> bool | None:
+        """The test's truth when constants decide it (``if save:`` with ``save=False``), else None."""
+        return static_truth(test, self.eval, _none_test)
 
     def eval_test(self, node: nodes.NodeNG) -> Value:
         """A condition: ``if qs:`` evaluates the whole queryset just to test it."""
@@ -1448,7 +1486,7 @@ class Frame:
             finally:
                 self.flow.in_progress.discard(key)
             self.flow.summaries[key] = summary
-        informative = any(not isinstance(value, Unknown) for value in bindings.values())
+        informative = any(not isinstance(value, (Unknown, Constant)) for value in bindings.values())
         for event in summary.events:
             self.adopt(event, function, node, kind, informative)
         return summary.result
@@ -1470,10 +1508,11 @@ class Frame:
             bindings[first.name] = self_value if self_value is not None else UNKNOWN
         for parameter, value in zip(parameters, arguments, strict=False):
             bindings[parameter.name] = value
+        defaults = _constant_defaults(function)
         for parameter in [*parameters, *(function.args.kwonlyargs or [])]:
             if parameter.name in keywords:
                 bindings[parameter.name] = keywords[parameter.name]
-            bindings.setdefault(parameter.name, UNKNOWN)
+            bindings.setdefault(parameter.name, defaults.get(parameter.name, UNKNOWN))
         if function.args.vararg:
             bindings[function.args.vararg] = UNKNOWN
         if function.args.kwarg:
@@ -1605,6 +1644,29 @@ def _reads_key_only(node: nodes.NodeNG) -> bool:
         and parent.expr is node
         and parent.attrname in ("id", "pk")
     )
+
+
+def _none_test(value: Value) -> bool | None:
+    """Whether a value is None for sure: querysets, instances, model classes and collections never are."""
+    if isinstance(value, (QuerySet, Instance, ModelClass, RelatedManager, Collection, DictOf, TupleOf)):
+        return False
+    return None
+
+
+def _constant_defaults(function: nodes.NodeNG) -> dict[str, Value]:
+    """Parameters whose default is a constant (``save=False``): the value a call that omits them runs with."""
+    arguments = function.args
+    positional = [*(arguments.posonlyargs or []), *(arguments.args or [])]
+    defaults = arguments.defaults or []
+    pairs = [
+        *zip(positional[len(positional) - len(defaults) :], defaults, strict=True),
+        *zip(arguments.kwonlyargs or [], arguments.kw_defaults or [], strict=True),
+    ]
+    return {
+        parameter.name: Constant(default.value)
+        for parameter, default in pairs
+        if isinstance(default, nodes.Const) and (default.value is None or isinstance(default.value, (bool, str)))
+    }
 
 
 def retag_none(value: Value) -> Value:

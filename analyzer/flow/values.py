@@ -37,6 +37,13 @@ UNKNOWN = Unknown()
 
 
 @dataclass(frozen=True)
+class Constant(Value):
+    """A constant the code spells out: ``None``, a boolean or a string (``save=False``, ``action == "list"``)."""
+
+    value: str | bool | None
+
+
+@dataclass(frozen=True)
 class Nothing(Value):
     """The element of an empty literal collection: joins to whatever is added later."""
 

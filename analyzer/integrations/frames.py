@@ -22,6 +22,7 @@ from analyzer.flow.values import (
     UNKNOWN,
     BoundMethod,
     Collection,
+    Constant,
     DictOf,
     ModelClass,
     ObjectOf,
@@ -98,11 +99,9 @@ class ContextDict(Value):
         return dict(self.items)
 
 
-@dataclass(frozen=True)
-class ConstValue(Value):
-    """A constant a view's code sets: a template name in a class attribute, or ``None`` for an option left unset."""
-
-    value: str | bool | None
+# A constant a view's code sets (a template name in a class attribute, ``None`` for an option left unset) is the
+# flow's own constant.
+ConstValue = Constant
 
 
 @dataclass(frozen=True)
@@ -500,7 +499,7 @@ class DjangoFrame(Frame):
                 self.flow.in_progress.discard(key)
             memo[key] = found
         result, events = found
-        informative = any(not isinstance(value, Unknown) for value in bindings.values())
+        informative = any(not isinstance(value, (Unknown, Constant)) for value in bindings.values())
         for event in events:
             self.adopt(event, function, node, kind, informative)
         return result
@@ -653,15 +652,22 @@ class ViewFrame(DjangoFrame):
             return
         if isinstance(statement, nodes.Return) and statement.value is not None:
             self.returns = lenient_join(self.returns, self.eval(statement.value))
+            self.stopped = True
             return
         super().run(statement)
 
     def run_branches(self, body: list[nodes.NodeNG], orelse: list[nodes.NodeNG]) -> None:
         before = dict(self.env)
         self.run_block(body)
-        after_body = self.env
+        after_body, body_stopped = self.env, self.stopped
         self.env = dict(before)
+        self.stopped = False
         self.run_block(orelse)
+        if body_stopped and not self.stopped:
+            return
+        if self.stopped and not body_stopped:
+            self.env, self.stopped = after_body, False
+            return
         self.env = _lenient_env(after_body, self.env)
 
     # -- super() -----------------------------------------------------------------------------------------------

@@ -79,9 +79,7 @@ def test_get_queryset_guard_returning_none_keeps_the_real_querysets_select_relat
 def test_get_queryset_guard_returning_none_reports_the_real_queryset_when_it_lacks_the_load(tmp_path: Path) -> None:
     findings = serializer_findings(tmp_path, "")
 
-    assert [(finding.code, finding.path, finding.line) for finding in findings] == [
-        ("ORM111", "api/serializers.py", 7)
-    ]
+    assert [(finding.code, finding.path, finding.line) for finding in findings] == [("ORM111", "api/serializers.py", 7)]
     assert findings[0].message == (
         "BookSerializer.author_name: book.author is loaded once per row of Book.objects.filter(...) listed by "
         'api.views.BookViewSet; add .select_related("author") to the queryset at api/views.py:17'
@@ -143,3 +141,56 @@ def test_a_loop_over_none_runs_no_query(tmp_path: Path) -> None:
         """,
     )
     assert findings == []
+
+
+ARGUMENT_GUARD = """
+def copy_book(book, save=True):
+    new = Book(title=book.title, author_id=book.author_id)
+    if save:
+        new.save()
+    return new
+
+
+def copies():
+    copied = [{call} for book in Book.objects.all()]  # loop
+    Book.objects.bulk_create(copied)
+"""
+
+
+def test_a_helper_called_with_save_false_writes_nothing_per_item(tmp_path: Path) -> None:
+    _, findings = flow_findings(tmp_path, ARGUMENT_GUARD.replace("{call}", "copy_book(book, save=False)"))
+    assert findings == []
+
+
+def test_a_helper_called_with_its_default_save_true_writes_per_item(tmp_path: Path) -> None:
+    source, findings = flow_findings(tmp_path, ARGUMENT_GUARD.replace("{call}", "copy_book(book)"))
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == [("ORM302", loop)]
+    assert findings[0].message == (
+        f"new.save() inserts one row per iteration of the loop at line {loop}; "
+        "build the objects in the loop and call Book.objects.bulk_create(objs) after it"
+    )
+
+
+def test_a_keyword_guard_that_is_none_skips_the_query_branch(tmp_path: Path) -> None:
+    # ``prices`` is a map built before the loop: the fallback query only runs for callers that pass none.
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def price_of(book, prices=None):
+            if prices is not None:
+                return prices.get(book.pk)
+            return Review.objects.filter(book=book).count()
+
+
+        def with_map(books):
+            prices = {review.book_id: review.pk for review in Review.objects.all()}
+            return [price_of(book, prices=prices) for book in books]
+
+
+        def without_map(books):
+            return [price_of(book) for book in books]  # expect
+        """,
+    )
+    assert codes_and_lines(findings) == [("ORM201", marked_lines(source)[0])]
