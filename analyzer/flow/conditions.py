@@ -16,6 +16,7 @@ from analyzer.flow.values import Constant, Value
 
 # What the flow knows for sure about a value's truth and None-ness, besides constants.
 NoneTest = Callable[[Value], bool | None]
+TruthTest = Callable[[Value], bool | None]
 _UNDECIDED = object()
 
 
@@ -40,17 +41,20 @@ def _compare(operator: str, left: object, right: object) -> bool | None:
 
 
 def static_truth(
-    test: nodes.NodeNG, evaluate: Callable[[nodes.NodeNG], Value], none_test: NoneTest | None = None
+    test: nodes.NodeNG,
+    evaluate: Callable[[nodes.NodeNG], Value],
+    none_test: NoneTest | None = None,
+    truth_test: TruthTest | None = None,
 ) -> bool | None:
     """The test's truth when constants decide it; None when it depends on what the code cannot know.
 
     ``evaluate`` gives the flow's value of an expression; ``none_test`` says whether a non-constant value is
-    None for sure (a queryset never is)."""
+    None for sure (a queryset never is), ``truth_test`` whether it is true for sure (a model class is)."""
     if isinstance(test, nodes.UnaryOp) and test.op == "not":
-        inner = static_truth(test.operand, evaluate, none_test)
+        inner = static_truth(test.operand, evaluate, none_test, truth_test)
         return None if inner is None else not inner
     if isinstance(test, nodes.BoolOp):
-        truths = [static_truth(value, evaluate, none_test) for value in test.values]
+        truths = [static_truth(value, evaluate, none_test, truth_test) for value in test.values]
         decisive: bool = test.op == "or"
         if decisive in truths:
             return decisive
@@ -73,4 +77,6 @@ def static_truth(
         value = evaluate(test)
         if isinstance(value, Constant):
             return bool(value.value)
+        if truth_test is not None:
+            return truth_test(value)
     return None

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from astroid import nodes
 
 from analyzer.context import ProjectContext, call_keyword, nodes_of
+from analyzer.flow.conditions import static_truth
 from analyzer.flow.evaluator import MAX_CALL_DEPTH, FlowProject, Frame
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import class_member, last_name
@@ -102,6 +103,13 @@ class ContextDict(Value):
 # A constant a view's code sets (a template name in a class attribute, ``None`` for an option left unset) is the
 # flow's own constant.
 ConstValue = Constant
+
+
+@dataclass(frozen=True)
+class RequestOf(Value):
+    """``self.request`` of a view as Django runs it for the rows it lists: a GET request."""
+
+    method: str
 
 
 @dataclass(frozen=True)
@@ -565,6 +573,10 @@ class ViewState:
     self_values: dict[str, Value] = field(default_factory=dict)
 
 
+def _model_class_is_true(value: Value) -> bool | None:
+    return True if isinstance(value, ModelClass) else None
+
+
 def set_view_state(flow: FlowProject, qualname: str, state: ViewState) -> None:
     states: dict[str, ViewState] = flow.project.shared("integrations.view_states", dict)
     states[qualname] = state
@@ -591,6 +603,8 @@ class ViewFrame(DjangoFrame):
         return super().eval(node)
 
     def attribute(self, base: Value, name: str, node: nodes.NodeNG) -> Value:
+        if isinstance(base, RequestOf):
+            return Constant(base.method) if name == "method" else UNKNOWN
         if isinstance(base, ObjectOf) and name not in self.self_values:
             known = self.view_state(base.qualname).self_values.get(name)
             if known is not None:
@@ -607,32 +621,12 @@ class ViewFrame(DjangoFrame):
     # -- branches ----------------------------------------------------------------------------------------------
     def static_truth(self, test: nodes.NodeNG) -> bool | None:
         """The test's truth when the view's constants decide it; None when it depends on the request."""
-        if isinstance(test, nodes.UnaryOp) and test.op == "not":
-            inner = self.static_truth(test.operand)
-            return None if inner is None else not inner
-        if isinstance(test, nodes.BoolOp):
-            truths = [self.static_truth(value) for value in test.values]
-            decisive: bool = test.op == "or"
-            if decisive in truths:
-                return decisive
-            return None if None in truths else not decisive
-        if (
-            isinstance(test, nodes.Compare)
-            and len(test.ops) == 1
-            and test.ops[0][0] in ("is", "is not")
-            and isinstance(test.ops[0][1], nodes.Const)
-            and test.ops[0][1].value is None
-        ):
-            is_none = self.none_test(self.eval(test.left))
-            if is_none is None:
-                return None
-            return is_none if test.ops[0][0] == "is" else not is_none
-        value = self.eval(test)
-        if isinstance(value, ConstValue):
-            return bool(value.value)
-        if isinstance(value, ModelClass):
-            return True
-        return None
+        return static_truth(
+            test, self.eval, self.none_test, lambda value: True if isinstance(value, ModelClass) else None
+        )
+
+    def decided(self, test: nodes.NodeNG) -> bool | None:
+        return self.static_truth(test)
 
     @staticmethod
     def none_test(value: Value) -> bool | None:

@@ -194,3 +194,62 @@ def test_a_keyword_guard_that_is_none_skips_the_query_branch(tmp_path: Path) -> 
         """,
     )
     assert codes_and_lines(findings) == [("ORM201", marked_lines(source)[0])]
+
+
+ACTION_VIEW = """
+from rest_framework import viewsets
+
+from api.models import Book
+from api.serializers import BookSerializer, TitleSerializer
+
+
+class BookViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        books = Book.objects.all()
+        if self.action {test}:
+            books = books.select_related("author")
+        return books
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return BookSerializer
+        if self.request.method not in ("GET", "HEAD"):
+            return BookSerializer
+        return {list_serializer}
+"""
+
+TWO_SERIALIZERS = SERIALIZERS + """
+
+class TitleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Book
+        fields = ["id", "title"]
+"""
+
+
+def action_findings(tmp_path: Path, test: str, list_serializer: str) -> list[Finding]:
+    view = ACTION_VIEW.replace("{test}", test).replace("{list_serializer}", list_serializer)
+    files = {"api/models.py": MODELS, "api/serializers.py": TWO_SERIALIZERS, "api/views.py": view}
+    return list(analyze_tree(tmp_path, files, select=("ORM111",)).findings)
+
+
+def test_prefetch_added_for_the_list_action_is_seen_by_the_list(tmp_path: Path) -> None:
+    assert action_findings(tmp_path, '== "list"', "BookSerializer") == []
+    assert action_findings(tmp_path, 'in ("list", "retrieve")', "BookSerializer") == []
+
+
+def test_prefetch_added_only_for_another_action_leaves_the_list_reported(tmp_path: Path) -> None:
+    findings = action_findings(tmp_path, '== "retrieve"', "BookSerializer")
+
+    assert [(finding.code, finding.path, finding.line) for finding in findings] == [
+        ("ORM111", "api/serializers.py", 7)
+    ]
+    assert findings[0].message == (
+        "BookSerializer.author_name: book.author is loaded once per row of Book.objects.all() listed by "
+        'api.views.BookViewSet; add .select_related("author") to the queryset at api/views.py:9'
+    )
+
+
+def test_the_heavy_serializer_of_retrieve_and_writes_is_not_the_lists(tmp_path: Path) -> None:
+    # The list serializes rows with TitleSerializer; BookSerializer only ever serializes one object.
+    assert action_findings(tmp_path, '== "create"', "TitleSerializer") == []
