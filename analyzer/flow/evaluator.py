@@ -85,6 +85,8 @@ def short_text(node: nodes.NodeNG) -> str:
 
 
 def expression_text(node: nodes.NodeNG) -> str:
+    if isinstance(node, nodes.NamedExpr):
+        return expression_text(node.value)  # ``if rows := qs:`` tests qs
     text: str = node.as_string()
     return text if len(text) <= _MAX_TEXT else short_text(node)
 
@@ -312,6 +314,8 @@ class Frame:
         self.yields: Value | None = None
         # The statements run so far always return or raise: what follows them in the block never runs.
         self.stopped = False
+        # Names of row lists whose rows a loop gave a relation by hand (``book.author = author``).
+        self.filled_rows: set[str] = set()
         self.path = flow.path_of(scope)
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -444,6 +448,16 @@ class Frame:
         if isinstance(iterable, QuerySet) and iterable.state.empty:
             self.run_block(statement.orelse)  # a loop over none() runs no iteration
             return
+        if _bounded_literal(statement.iter):
+            # A loop over a literal list of a few constants or names runs as many times as the code says, however
+            # many rows the tables hold: its body runs like straight-line code.
+            before = dict(self.env)
+            self.bind(statement.target, self.iterate(iterable, None, statement.iter))
+            self.run_block(statement.body)
+            self.stopped = False
+            self.env = _join_envs(before, self.env)
+            self.run_block(statement.orelse)
+            return
         element = self.iterate(iterable, statement, statement.iter)
         before = dict(self.env)
         self.loops = (*self.loops, statement)
@@ -451,7 +465,11 @@ class Frame:
         self.run_block(statement.body)
         self.stopped = False  # the loop may run no iteration
         self.loops = self.loops[:-1]
+        after_body = self.env
         self.env = _join_envs(before, self.env)
+        if isinstance(statement.iter, nodes.Name) and statement.iter.name in self.filled_rows:
+            # With no iteration there are no rows to read either: the rows are the ones the loop filled.
+            self.env[statement.iter.name] = after_body[statement.iter.name]
         self.run_block(statement.orelse)
 
     def bind(self, target: nodes.NodeNG, value: Value) -> None:
@@ -471,6 +489,36 @@ class Frame:
             self.bind(target.value, UNKNOWN)
         else:
             self.eval_target(target)
+            if isinstance(target, nodes.AssignAttr) and isinstance(target.expr, nodes.Name):
+                self.assign_relation(target.expr.name, target.attrname)
+
+    def assign_relation(self, name: str, attribute: str) -> None:
+        """``book.author = author``: Django caches the assigned object, so reading ``book.author`` later in the
+        loop (or in a later loop over the same rows) runs no query; the rows now hold the relation as if selected."""
+        instance = self.env.get(name)
+        if not isinstance(instance, Instance) or instance.row is None:
+            return
+        relation = self.graph.field(instance.model, attribute)
+        if relation is None or relation.kind not in (FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE):
+            return
+        path = f"{instance.prefix}__{attribute}" if instance.prefix else attribute
+        state = replace(instance.row.state, select_related=instance.row.state.select_related | {path})
+        self.env[name] = replace(instance, row=replace(instance.row, state=state))
+        for loop in reversed(self.loops):
+            # The loop variable is an element of a named list: every element gets the relation the same way.
+            if (
+                isinstance(loop, nodes.For)
+                and isinstance(loop.target, nodes.AssignName)
+                and loop.target.name == name
+                and isinstance(loop.iter, nodes.Name)
+            ):
+                rows = self.env.get(loop.iter.name)
+                if isinstance(rows, Collection) and isinstance(rows.element, Instance) and rows.element.row:
+                    element = rows.element
+                    assert element.row is not None
+                    self.env[loop.iter.name] = Collection(replace(element, row=replace(element.row, state=state)))
+                    self.filled_rows.add(loop.iter.name)
+                break
 
     def eval_target(self, target: nodes.NodeNG) -> None:
         """Evaluate the parts of an assignment target that are read (``book.author`` in ``book.author.x = 1``)."""
@@ -1117,9 +1165,12 @@ class Frame:
         try:
             for generator in generators:
                 iterable = self.eval(generator.iter)
-                element = self.iterate(iterable, generator, generator.iter)
-                self.loops = (*self.loops, generator)
-                self.bind(generator.target, element)
+                if _bounded_literal(generator.iter):
+                    self.bind(generator.target, self.iterate(iterable, None, generator.iter))
+                else:
+                    element = self.iterate(iterable, generator, generator.iter)
+                    self.loops = (*self.loops, generator)
+                    self.bind(generator.target, element)
                 for condition in generator.ifs:
                     self.eval_test(condition)
             values = [self.eval(element) for element in elements]
@@ -1434,16 +1485,40 @@ class Frame:
         )
 
     def rows_unused(self, expression: nodes.NodeNG) -> bool:
-        """True when nothing else reads the rows: a direct expression, or a name only counted or tested."""
-        if not isinstance(expression, nodes.Name):
+        """True when nothing else reads the rows: a direct expression, or a name only counted or tested. A
+        queryset stored on an object (an attribute, a ``cached_property``) keeps its filled cache for whoever reads
+        the attribute next, such as the template that shows the rows; only a ``property``, rebuilt on each read,
+        leaves its rows unused."""
+        if isinstance(expression, nodes.Attribute):
+            return self.rebuilt_on_read(self.eval(expression.expr), expression.attrname)
+        if isinstance(expression, nodes.NamedExpr):
+            name = expression.target.name
+        elif isinstance(expression, nodes.Name):
+            name = expression.name
+        else:
             return True
         # Comprehensions and lambdas that read the name use the rows too, so the whole frame is searched.
         for other in nodes_of(expression.frame(), nodes.Name):
-            if other is expression or other.name != expression.name:
+            if other is expression or other.name != name:
                 continue
             if not _only_counts_or_tests(other):
                 return False
         return True
+
+    def rebuilt_on_read(self, owner: Value, name: str) -> bool:
+        """``owner.name`` is a plain ``property`` that builds a new queryset on every read."""
+        function: nodes.NodeNG | None = None
+        if isinstance(owner, Instance):
+            info = self.graph.get(owner.model)
+            qualname = info.properties.get(name) if info is not None else None
+            function = self.flow.resolver.definition(qualname) if qualname else None
+        elif isinstance(owner, ObjectOf):
+            classdef = self.flow.resolver.definition(owner.qualname)
+            if isinstance(classdef, nodes.ClassDef):
+                function = next(
+                    (found for current in self.class_chain(classdef) if (found := class_member(current, name))), None
+                )
+        return isinstance(function, nodes.FunctionDef) and "property" in _decorator_names(function)
 
     # -- calls into the project's functions ----------------------------------------------------------------------
     def invoke(
@@ -1644,6 +1719,16 @@ def _reads_key_only(node: nodes.NodeNG) -> bool:
         and parent.expr is node
         and parent.attrname in ("id", "pk")
     )
+
+
+def _bounded_literal(iterable: nodes.NodeNG) -> bool:
+    """A literal list, tuple or set spelled out in the code (``("draft", "published")``, ``[Book, Author]``), or
+    ``range()`` of constants: the number of iterations does not grow with the data."""
+    if isinstance(iterable, (nodes.List, nodes.Tuple, nodes.Set)):
+        return not any(isinstance(element, nodes.Starred) for element in iterable.elts)
+    if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "range":
+        return bool(iterable.args) and all(isinstance(argument, nodes.Const) for argument in iterable.args)
+    return False
 
 
 def _none_test(value: Value) -> bool | None:

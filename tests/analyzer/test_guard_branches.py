@@ -218,13 +218,16 @@ class BookViewSet(viewsets.ReadOnlyModelViewSet):
         return {list_serializer}
 """
 
-TWO_SERIALIZERS = SERIALIZERS + """
+TWO_SERIALIZERS = (
+    SERIALIZERS
+    + """
 
 class TitleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Book
         fields = ["id", "title"]
 """
+)
 
 
 def action_findings(tmp_path: Path, test: str, list_serializer: str) -> list[Finding]:
@@ -241,9 +244,7 @@ def test_prefetch_added_for_the_list_action_is_seen_by_the_list(tmp_path: Path) 
 def test_prefetch_added_only_for_another_action_leaves_the_list_reported(tmp_path: Path) -> None:
     findings = action_findings(tmp_path, '== "retrieve"', "BookSerializer")
 
-    assert [(finding.code, finding.path, finding.line) for finding in findings] == [
-        ("ORM111", "api/serializers.py", 7)
-    ]
+    assert [(finding.code, finding.path, finding.line) for finding in findings] == [("ORM111", "api/serializers.py", 7)]
     assert findings[0].message == (
         "BookSerializer.author_name: book.author is loaded once per row of Book.objects.all() listed by "
         'api.views.BookViewSet; add .select_related("author") to the queryset at api/views.py:9'
@@ -253,3 +254,57 @@ def test_prefetch_added_only_for_another_action_leaves_the_list_reported(tmp_pat
 def test_the_heavy_serializer_of_retrieve_and_writes_is_not_the_lists(tmp_path: Path) -> None:
     # The list serializes rows with TitleSerializer; BookSerializer only ever serializes one object.
     assert action_findings(tmp_path, '== "create"', "TitleSerializer") == []
+
+
+def test_a_loop_over_a_literal_of_constants_is_no_per_row_loop(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def totals(titles):
+            for status in ("draft", "published"):
+                print(Book.objects.filter(title__startswith=status).count())
+            for _ in range(3):
+                Tag.objects.create(name="x")
+            counts = [Review.objects.filter(book__title=name).count() for name in ["a", "b"]]
+            for title in titles:
+                print(Book.objects.filter(title=title).count())  # expect
+            return counts
+        """,
+    )
+    assert codes_and_lines(findings) == [("ORM201", marked_lines(source)[0])]
+
+
+def test_a_relation_assigned_by_hand_is_cached_in_the_loop_and_in_a_later_loop(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def by_hand(author_id):
+            author = Author.objects.get(pk=author_id)
+            books = list(Book.objects.filter(author=author))
+            for book in books:
+                book.author = author
+            for book in books:
+                print(book.author.name)
+            for book in Book.objects.filter(author=author):
+                book.author = author
+                print(book.author.name, book.publisher.name)  # expect
+        """,
+    )
+    # Only the publisher, which nobody assigned, is loaded per row.
+    assert [(finding.code, finding.line, finding.field) for finding in findings] == [
+        ("ORM101", marked_lines(source)[0], "publisher")
+    ]
+
+
+def test_a_reverse_one_to_one_through_select_related_is_cached(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def cities():
+            for author in Author.objects.select_related("profile"):
+                print(author.profile.city)
+            for author in Author.objects.all():
+                print(author.profile.city)  # expect
+        """,
+    )
+    assert codes_and_lines(findings) == [("ORM101", marked_lines(source)[0])]
