@@ -448,7 +448,7 @@ class Frame:
         if isinstance(iterable, QuerySet) and iterable.state.empty:
             self.run_block(statement.orelse)  # a loop over none() runs no iteration
             return
-        if _bounded_literal(statement.iter):
+        if _bounded_literal(statement.iter) or _returns_on_first_pass(statement):
             # A loop over a literal list of a few constants or names runs as many times as the code says, however
             # many rows the tables hold: its body runs like straight-line code.
             before = dict(self.env)
@@ -1729,6 +1729,21 @@ def _bounded_literal(iterable: nodes.NodeNG) -> bool:
     if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "range":
         return bool(iterable.args) and all(isinstance(argument, nodes.Const) for argument in iterable.args)
     return False
+
+
+def _returns_on_first_pass(loop: nodes.For) -> bool:
+    """A retry loop (``for attempt in range(retries): try: return create(...) except ...: continue``): its body
+    returns at the end of the first pass that succeeds, so the work in it runs once per call, not once per item."""
+
+    def returns(statements: list[nodes.NodeNG]) -> bool:
+        last = statements[-1] if statements else None
+        if isinstance(last, nodes.Return):
+            return True
+        if isinstance(last, (nodes.With, nodes.AsyncWith)):
+            return returns(last.body)
+        return isinstance(last, nodes.Try) and returns(last.body)
+
+    return returns(loop.body)
 
 
 def _none_test(value: Value) -> bool | None:

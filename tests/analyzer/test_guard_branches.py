@@ -308,3 +308,26 @@ def test_a_reverse_one_to_one_through_select_related_is_cached(tmp_path: Path) -
         """,
     )
     assert codes_and_lines(findings) == [("ORM101", marked_lines(source)[0])]
+
+
+def test_a_retry_loop_that_returns_on_success_is_no_per_row_loop(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def create_with_retry(name, retries=3):
+            for attempt in range(retries):
+                try:
+                    author = Author(name=f"{name}{attempt}")
+                    author.save()
+                    return author
+                except ValueError:
+                    continue
+
+
+        def create_all(names):
+            for name in names:
+                author = Author(name=name)
+                author.save()  # expect
+        """,
+    )
+    assert codes_and_lines(findings) == [("ORM302", marked_lines(source)[0])]
