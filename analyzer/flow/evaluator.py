@@ -1721,14 +1721,44 @@ def _reads_key_only(node: nodes.NodeNG) -> bool:
     )
 
 
-def _bounded_literal(iterable: nodes.NodeNG) -> bool:
-    """A literal list, tuple or set spelled out in the code (``("draft", "published")``, ``[Book, Author]``), or
-    ``range()`` of constants: the number of iterations does not grow with the data."""
+def _bounded_literal(iterable: nodes.NodeNG, depth: int = 0) -> bool:
+    """A literal list, tuple or set spelled out in the code (``("draft", "published")``, ``[Book, Author]``), a
+    local name bound to one once, an item of such a literal (``choices[i]``), or ``range()`` of constants: the number
+    of iterations does not grow with the data."""
     if isinstance(iterable, (nodes.List, nodes.Tuple, nodes.Set)):
         return not any(isinstance(element, nodes.Starred) for element in iterable.elts)
     if isinstance(iterable, nodes.Call) and isinstance(iterable.func, nodes.Name) and iterable.func.name == "range":
         return bool(iterable.args) and all(isinstance(argument, nodes.Const) for argument in iterable.args)
-    return False
+    if depth > 2:
+        return False
+    if (
+        isinstance(iterable, nodes.Call)
+        and isinstance(iterable.func, nodes.Name)
+        and iterable.func.name in ("enumerate", "reversed", "sorted")
+        and iterable.args
+    ):
+        return _bounded_literal(iterable.args[0], depth + 1)
+    if isinstance(iterable, nodes.Subscript) and not isinstance(iterable.slice, nodes.Slice):
+        literal = _literal_binding(iterable.value)
+        return literal is not None and all(_bounded_literal(element, depth + 1) for element in literal.elts)
+    literal = _literal_binding(iterable)
+    return literal is not None and _bounded_literal(literal, depth + 1)
+
+
+def _literal_binding(name: nodes.NodeNG) -> nodes.List | nodes.Tuple | nodes.Set | None:
+    """The literal display a local name is bound to, when its function binds it exactly once, by assignment."""
+    if not isinstance(name, nodes.Name):
+        return None
+    scope = name.scope()
+    bindings = [
+        assigned
+        for assigned in nodes_of(scope, nodes.AssignName)
+        if assigned.name == name.name and assigned.scope() is scope
+    ]
+    if len(bindings) != 1 or not isinstance(bindings[0].parent, nodes.Assign):
+        return None
+    value = bindings[0].parent.value
+    return value if isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)) else None
 
 
 def _returns_on_first_pass(loop: nodes.For) -> bool:

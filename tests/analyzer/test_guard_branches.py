@@ -266,6 +266,13 @@ def test_a_loop_over_a_literal_of_constants_is_no_per_row_loop(tmp_path: Path) -
             for _ in range(3):
                 Tag.objects.create(name="x")
             counts = [Review.objects.filter(book__title=name).count() for name in ["a", "b"]]
+            shelves = [("a", "b"), ("c",)]
+            for index, shelf in enumerate(shelves):
+                for name in shelves[index]:
+                    Tag.objects.create(name=name)
+            kinds = ["x", "y"]
+            for kind in kinds:
+                Tag.objects.create(name=kind)
             for title in titles:
                 print(Book.objects.filter(title=title).count())  # expect
             return counts
