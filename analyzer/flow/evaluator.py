@@ -1758,7 +1758,27 @@ def _literal_binding(name: nodes.NodeNG) -> nodes.List | nodes.Tuple | nodes.Set
     if len(bindings) != 1 or not isinstance(bindings[0].parent, nodes.Assign):
         return None
     value = bindings[0].parent.value
-    return value if isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)) else None
+    if not isinstance(value, (nodes.List, nodes.Tuple, nodes.Set)) or not value.elts:
+        return None
+    # A list the code fills later (``kept.append(book)``) holds as many items as the data gives it.
+    for attribute in nodes_of(scope, nodes.Attribute):
+        if (
+            isinstance(attribute.expr, nodes.Name)
+            and attribute.expr.name == name.name
+            and attribute.attrname
+            in (
+                "append",
+                "extend",
+                "insert",
+                "add",
+                "update",
+            )
+        ):
+            return None
+    for augmented in nodes_of(scope, nodes.AugAssign):
+        if isinstance(augmented.target, nodes.AssignName) and augmented.target.name == name.name:
+            return None
+    return value
 
 
 def _returns_on_first_pass(loop: nodes.For) -> bool:
