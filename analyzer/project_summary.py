@@ -1,4 +1,5 @@
-"""What the analysis understood of the project, and the warnings that say what it could not see.
+"""What the analysis understood of the project (a ``ProjectSummary``), and the warnings that say what it could not
+see.
 
 The summary names the settings module that was read and counts the models, apps, template folders, views,
 serializers and admin classes found, so that a user can tell at a glance whether the analysis saw their project.
@@ -10,15 +11,12 @@ found. Everything is read from the parsed modules and the model graph; nothing i
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from astroid import nodes
 
 from analyzer.context import ProjectContext, call_keyword, nodes_of
-from analyzer.flow.evaluator import flow_for
+from analyzer.findings import ProjectSummary
 from analyzer.flow.names import NameResolver, last_name
-from analyzer.integrations.templates import template_index
 from analyzer.modelgraph import FieldKind
 
 # How many names a warning lists before "and N more".
@@ -31,46 +29,6 @@ _RENDER_CALLS = frozenset({"render", "render_to_response", "render_to_string", "
 _TEMPLATE_SUFFIXES = (".html", ".txt", ".xml", ".htm")
 _MAX_CHAIN = 20
 _DECLARED_RELATIONS = frozenset({FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE, FieldKind.MANY_TO_MANY})
-
-
-@dataclass(frozen=True)
-class ProjectSummary:
-    """Counts of what was found; ``warnings`` are sentences for the user."""
-
-    settings_module: str | None = None
-    models: int = 0
-    apps: int = 0
-    template_folders: int = 0
-    views: int = 0
-    serializers: int = 0
-    admin_classes: int = 0
-    warnings: tuple[str, ...] = ()
-
-    def to_dict(self) -> dict[str, Any]:
-        """The ``project`` object of the JSON report."""
-        return {
-            "settings": self.settings_module,
-            "models": self.models,
-            "apps": self.apps,
-            "template_folders": self.template_folders,
-            "views": self.views,
-            "serializers": self.serializers,
-            "admin_classes": self.admin_classes,
-            "warnings": list(self.warnings),
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> ProjectSummary:
-        return cls(
-            settings_module=data["settings"],
-            models=data["models"],
-            apps=data["apps"],
-            template_folders=data["template_folders"],
-            views=data["views"],
-            serializers=data["serializers"],
-            admin_classes=data["admin_classes"],
-            warnings=tuple(data["warnings"]),
-        )
 
 
 def combine(summaries: Sequence[ProjectSummary]) -> ProjectSummary:
@@ -176,6 +134,10 @@ def _looks_like_model(classes: _Classes, modname: str, classdef: nodes.ClassDef)
 
 def summarize(project: ProjectContext) -> ProjectSummary:
     """The summary of one project (one import root) of the run."""
+    # The flow and the integrations load only when a group is parsed; a run answered from the cache needs neither.
+    from analyzer.flow.evaluator import flow_for
+    from analyzer.integrations.template_files import template_index
+
     graph = project.graph
     own_models = [info for info in graph.models.values() if info.qualname.rpartition(".")[0] in project.modules]
     classes = _Classes(project, flow_for(project).resolver)
@@ -208,7 +170,7 @@ def summarize(project: ProjectContext) -> ProjectSummary:
         )
     folders = [folder for folder in dict.fromkeys(template_index(project).roots) if folder.is_dir()]
     warnings: list[str] = []
-    if not own_models and project.modules:
+    if not own_models and project.files:
         warnings.append(
             "no Django models were found under the analysed paths, so no per-row query can be found; analyse the "
             "project's root folder, or the folders that hold its models as well"

@@ -12,12 +12,29 @@ from collections.abc import Callable
 
 from astroid import nodes
 
-from analyzer.flow.values import Constant, Value
+from analyzer.flow.values import (
+    Collection,
+    Constant,
+    DictOf,
+    Instance,
+    ModelClass,
+    QuerySet,
+    RelatedManager,
+    TupleOf,
+    Value,
+)
 
 # What the flow knows for sure about a value's truth and None-ness, besides constants.
 NoneTest = Callable[[Value], bool | None]
 TruthTest = Callable[[Value], bool | None]
 _UNDECIDED = object()
+
+
+def none_for_sure(value: Value) -> bool | None:
+    """Whether a value is None for sure: querysets, instances, model classes and collections never are."""
+    if isinstance(value, (QuerySet, Instance, ModelClass, RelatedManager, Collection, DictOf, TupleOf)):
+        return False
+    return None
 
 
 def _constant(node: nodes.NodeNG, evaluate: Callable[[nodes.NodeNG], Value]) -> object:

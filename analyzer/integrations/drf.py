@@ -32,8 +32,10 @@ from analyzer.flow.values import (
     RowRef,
     Value,
 )
-from analyzer.integrations.frames import DjangoFrame, RequestOf, ViewFrame, call_as_engine, contributors, run_method
+from analyzer.integrations.frames import DjangoFrame, call_as_engine, run_method
+from analyzer.integrations.render_values import RequestOf, contributors
 from analyzer.integrations.templates import RELATION_EVENTS
+from analyzer.integrations.view_frame import ViewFrame
 from analyzer.integrations.views import class_queryset
 from analyzer.modelgraph import FieldKind
 

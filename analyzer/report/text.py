@@ -62,10 +62,7 @@ def render_text(result: AnalysisResult, *, runtime_report: bool) -> str:
             ["Runtime-only findings (seen at runtime, not found statically):"]
             + [runtime_finding_line(runtime) for runtime in result.runtime_only]
         )
-    understood = project_footer(result)
-    if understood:
-        sections.append(understood)
-    closing = [summary(result)]
+    closing = [*project_footer(result), summary(result)]
     if runtime_report:
         closing.append(confirmation_summary(result))
     sections.append(closing)

@@ -63,7 +63,11 @@ def test_related_access_in_loop_is_reported_once_in_text(shop: Path, capsys: pyt
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
     assert lines[0] == f"shop/views.py:6:13: ORM101 {EXPECTED_MESSAGE}"
-    assert lines[2].startswith("Found 1 finding in 3 files")
+    assert lines[2] == (
+        "Project: no settings module found; 2 models, 1 app, 0 template folders, 0 views, 0 serializers, "
+        "0 admin classes."
+    )
+    assert lines[3].startswith("Found 1 finding in 3 files")
 
 
 def test_related_access_in_loop_in_json_with_fix_and_runtime_confirmation(
