@@ -1,11 +1,13 @@
 """One finding per problem: findings that share a loop and a cause are merged into the first of them.
 
-Two findings are one problem when they have the same code and
+Two findings are one problem when
 
-- the same expression and the same fix location: one call in a loop that runs several queries in the function it
-  calls (each query was a finding of its own at the call), or
-- for the per-row loads (ORM1xx), the same fix: one missing ``select_related`` / ``prefetch_related`` read at
-  several lines of the loop, or at several lines of the templates one view renders.
+- they have the same code, the same expression and the same fix location: one call in a loop that runs several
+  queries in the function it calls (each query was a finding of its own at the call);
+- they are queries and writes per loop item (ORM2xx, ORM3xx) at the same expression in the same loop: one call per
+  item that both reads and writes (``subscription.send_notification(...)``) is one place to fix;
+- for the per-row loads (ORM1xx), they have the same code and the same fix: one missing ``select_related`` /
+  ``prefetch_related`` read at several lines of the loop, or at several lines of the templates one view renders.
 
 The merged finding keeps the first one's message and fix and lists the others as ``related`` locations, so that a
 reader still sees every line involved.
@@ -18,7 +20,7 @@ from dataclasses import replace
 
 from analyzer.findings import Finding, RelatedLocation
 
-ALSO_HERE = "the same problem here: {message}"
+ALSO_HERE = "the same problem here: {code} {message}"
 
 _MergeKey = tuple[object, ...]
 
@@ -27,6 +29,8 @@ def _keys(finding: Finding) -> list[_MergeKey]:
     fix_place = (finding.fix.path, finding.fix.line) if finding.fix is not None else None
     place = (finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
     keys: list[_MergeKey] = [("call", finding.code, place, fix_place)]
+    if finding.code.startswith(("ORM2", "ORM3")) and fix_place is not None:
+        keys.append(("loop work", place, fix_place))
     if finding.code.startswith("ORM1") and finding.fix is not None:
         keys.append(("fix", finding.code, finding.model, finding.fix.path, finding.fix.line, finding.fix.message))
     return keys
@@ -59,7 +63,7 @@ def _merged(group: list[Finding]) -> Finding:
         return first
     related = list(first.related)
     for other in group[1:]:
-        if (other.path, other.line) != (first.path, first.line):
-            related.append(RelatedLocation(other.path, other.line, ALSO_HERE.format(message=other.message)))
+        if (other.path, other.line) != (first.path, first.line) or other.code != first.code:
+            related.append(RelatedLocation(other.path, other.line, ALSO_HERE.format(code=other.code, message=other.message)))
         related += other.related
     return replace(first, related=tuple(dict.fromkeys(related)), confirmed=any(item.confirmed for item in group))

@@ -40,6 +40,35 @@ def test_one_call_that_runs_two_queries_per_item_is_one_finding(tmp_path: Path) 
     )
 
 
+def test_one_call_per_item_that_reads_and_writes_is_one_finding(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def mark_read(book):
+            review = Review.objects.filter(book=book).first()
+            review.rating = 0
+            review.save()
+
+
+        def mark_all():
+            for book in Book.objects.all():  # loop
+                mark_read(book)  # expect
+        """,
+    )
+    loop, call = marked_lines(source, "# loop")[0], marked_lines(source)[0]
+
+    assert codes_and_lines(findings) == [("ORM201", call)]
+    assert [item for item in findings[0].related if item.line == call] == [
+        RelatedLocation(
+            "app/models.py",
+            call,
+            f"the same problem here: ORM301 review.save() writes one row per iteration of the loop at line {loop}; "
+            "collect the objects and call Review.objects.bulk_update(objs, [...]) after the loop, or use "
+            ".update()",
+        )
+    ]
+
+
 def test_two_calls_in_one_loop_stay_two_findings(tmp_path: Path) -> None:
     # Two calls are two places to fix, even when both query the same model in the same loop.
     source, findings = flow_findings(
@@ -96,5 +125,5 @@ def test_one_missing_select_related_read_in_two_loops_of_a_template_is_one_findi
     assert findings[0].related == (
         RelatedLocation("shop/views.py", 7, "queryset built here"),
         RelatedLocation("shop/views.py", 8, "shop/book_list.html rendered here"),
-        RelatedLocation("shop/templates/shop/book_list.html", 3, f"the same problem here: {message}"),
+        RelatedLocation("shop/templates/shop/book_list.html", 3, f"the same problem here: ORM110 {message}"),
     )

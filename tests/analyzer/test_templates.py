@@ -192,7 +192,11 @@ def test_list_view_default_template_name_and_context_names(tmp_path: Path) -> No
         'shop.views.ReviewList; add .select_related("reviewer") to the queryset at shop/views.py:7'
     )
     assert [(item.path, item.line) for item in findings[0].related][-1] == ("shop/templates/shop/review_list.html", 3)
-    assert findings[0].related[-1].message.startswith("the same problem here: review.reviewer is loaded once per row")
+    assert (
+        findings[0]
+        .related[-1]
+        .message.startswith("the same problem here: ORM110 review.reviewer is loaded once per row")
+    )
     assert "once per row of page_obj" in findings[0].related[-1].message
 
 
