@@ -64,6 +64,7 @@ def _merged(group: list[Finding]) -> Finding:
     related = list(first.related)
     for other in group[1:]:
         if (other.path, other.line) != (first.path, first.line) or other.code != first.code:
-            related.append(RelatedLocation(other.path, other.line, ALSO_HERE.format(code=other.code, message=other.message)))
+            also = ALSO_HERE.format(code=other.code, message=other.message)
+            related.append(RelatedLocation(other.path, other.line, also))
         related += other.related
     return replace(first, related=tuple(dict.fromkeys(related)), confirmed=any(item.confirmed for item in group))
