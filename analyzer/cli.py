@@ -36,7 +36,8 @@ from analyzer.findings import AnalysisResult
 from analyzer.progress import for_terminal
 from analyzer.report import render, summary
 from analyzer.report.escaping import printable
-from analyzer.report.text import confirmation_summary
+from analyzer.report.json import render_statistics_json
+from analyzer.report.text import confirmation_summary, render_statistics
 from analyzer.suppressions import SourceLines
 
 logger = logging.getLogger("analyzer")
@@ -81,6 +82,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--runtime-report", metavar="FILE", help="mark findings a runtime report confirms; list runtime-only ones"
     )
     parser.add_argument("--exit-zero", action="store_true", default=None, help="exit 0 even when there are findings")
+    parser.add_argument(
+        "--statistics", action="store_true", default=None, help="print the number of findings per code, not each one"
+    )
     parser.add_argument("--jobs", type=_positive_int, metavar="N", help="worker processes (default: all cores)")
     parser.add_argument(
         "--no-cache",
@@ -125,6 +129,7 @@ def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
         "baseline": options.baseline,
         "runtime_report": options.runtime_report,
         "exit_zero": options.exit_zero,
+        "statistics": options.statistics,
         "jobs": options.jobs,
         "cache": options.cache,
         "max_file_size": options.max_file_size,
@@ -206,6 +211,8 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
             lambda: analyze(options.paths, config, cwd=cwd, cache_dir=cache_dir, progress=for_terminal(sys.stderr)),
         )
     runtime_report = config.runtime_report is not None
+    if config.statistics:
+        return _print_statistics(result, config)
     rendered = render(
         result, config.output_format, rule_registry.all_rules(), runtime_report=runtime_report, show_fix=config.show_fix
     )
@@ -215,6 +222,15 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
         print(summary(result), file=sys.stderr)
         if runtime_report:
             print(confirmation_summary(result), file=sys.stderr)
+    return _exit_code(result, config)
+
+
+def _print_statistics(result: AnalysisResult, config: Config) -> int:
+    if config.output_format == "json":
+        sys.stdout.write(render_statistics_json(result))
+        print(summary(result), file=sys.stderr)
+    else:
+        sys.stdout.write(render_statistics(result))
     return _exit_code(result, config)
 
 

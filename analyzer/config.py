@@ -1,10 +1,11 @@
 """Analysis settings: defaults, merged from ``[tool.django-orm-analyzer]`` in pyproject.toml and the command line.
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
-``format``, ``show-fix``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus
-``exclude``, ``per-file-ignores``, ``extend-per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is
-``--no-cache``), and the fix switches ``fix``, ``unsafe-fixes``, ``fixable`` and ``unfixable``. Paths and glob
-patterns in the file are relative to the file's folder. Command-line flags replace the file's values.
+``format``, ``show-fix``, ``baseline``, ``runtime-report``, ``exit-zero``, ``statistics``, ``jobs``,
+``max-file-size``) plus ``exclude``, ``per-file-ignores``, ``extend-per-file-ignores``, ``settings`` and ``cache``
+(``cache = false`` is ``--no-cache``), and the fix switches ``fix``, ``unsafe-fixes``, ``fixable`` and
+``unfixable``. Paths and glob patterns in the file are relative to the file's folder. Command-line flags replace the
+file's values.
 
 Tests and management commands get a default ``per-file-ignores`` (``DEFAULT_PER_FILE_IGNORES``): a
 ``per-file-ignores`` table replaces it, ``extend-per-file-ignores`` adds to it.
@@ -59,6 +60,7 @@ class Config:
     baseline: str | None = None
     runtime_report: str | None = None
     exit_zero: bool = False
+    statistics: bool = False  # print the number of findings per code instead of the findings
     jobs: int | None = None
     cache: bool = True
     # The folder that ``exclude`` and ``per-file-ignores`` patterns are relative to: the configuration file's
@@ -288,7 +290,7 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
                 problems.add(f"settings must be a dotted module name, got {value!r}")
                 continue
             options["settings"] = value
-        elif key in ("exit-zero", "cache", "show-fix", "fix", "unsafe-fixes"):
+        elif key in ("exit-zero", "cache", "show-fix", "fix", "unsafe-fixes", "statistics"):
             if not isinstance(value, bool):
                 problems.add(f"{key} must be true or false, got {value!r}")
                 continue

@@ -34,7 +34,9 @@ from analyzer.discovery import PathMatcher, discover, partition_by_module_name
 from analyzer.errors import UsageError
 from analyzer.findings import AnalysisResult, FileError, Finding
 from analyzer.groups import build_group, prefilter_applies
+from analyzer.merging import merge_findings
 from analyzer.progress import Progress
+from analyzer.project_summary import combine
 from analyzer.rules import Rule
 from analyzer.settings_reader import read_settings
 from analyzer.sources import SourceText, read_sources
@@ -109,6 +111,7 @@ def check_groups(
         group_texts = [by_display_path[source.display_path] for source in group_sources]
         plan = cache.plan_group(number, group_texts, build)
         raw.errors.extend(plan.group.errors)
+        raw.summaries.append(cache.summarize_group(number, plan))
         logger.debug(
             "parsed %d of %d files in %.2fs",
             len(plan.group.project.modules),
@@ -157,7 +160,7 @@ def report(
     preloaded = {path: text_by_path[path].splitlines() for path in paths}
     lines = SourceLines(cwd, preloaded)
     per_file_ignores = PerFileIgnores.from_config(config.per_file_ignores, root, cwd)
-    kept = apply_suppressions(findings, lines, per_file_ignores)
+    kept = merge_findings(apply_suppressions(findings, lines, per_file_ignores))
     if inputs.baseline is not None:
         kept = inputs.baseline.filter_new(kept, lines)
     runtime_only: tuple[dict[str, object], ...] = ()
@@ -217,6 +220,7 @@ def analyze(
         files=len(project.sources),
         seconds=time.perf_counter() - started,
         runtime_only=reported.runtime_only,
+        project=combine(raw.summaries) if raw.summaries else None,
     )
 
 

@@ -1,4 +1,4 @@
-"""Findings and parse errors: the frozen records that every rule yields and every reporter prints."""
+"""Findings, parse errors and the project summary: the frozen records that rules yield and reporters print."""
 
 from __future__ import annotations
 
@@ -170,9 +170,50 @@ class FileError:
 
 
 @dataclass(frozen=True)
+class ProjectSummary:
+    """Counts of what was found; ``warnings`` are sentences for the user."""
+
+    settings_module: str | None = None
+    models: int = 0
+    apps: int = 0
+    template_folders: int = 0
+    views: int = 0
+    serializers: int = 0
+    admin_classes: int = 0
+    warnings: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``project`` object of the JSON report."""
+        return {
+            "settings": self.settings_module,
+            "models": self.models,
+            "apps": self.apps,
+            "template_folders": self.template_folders,
+            "views": self.views,
+            "serializers": self.serializers,
+            "admin_classes": self.admin_classes,
+            "warnings": list(self.warnings),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ProjectSummary:
+        return cls(
+            settings_module=data["settings"],
+            models=data["models"],
+            apps=data["apps"],
+            template_folders=data["template_folders"],
+            views=data["views"],
+            serializers=data["serializers"],
+            admin_classes=data["admin_classes"],
+            warnings=tuple(data["warnings"]),
+        )
+
+
+@dataclass(frozen=True)
 class AnalysisResult:
     findings: tuple[Finding, ...]
     errors: tuple[FileError, ...]
     files: int
     seconds: float
     runtime_only: tuple[dict[str, object], ...] = field(default=())
+    project: ProjectSummary | None = None  # what the analysis understood of the project

@@ -34,6 +34,7 @@ class QuerySetState:
     annotations: frozenset[str] = frozenset()
     iterator: bool = False
     eager_unknown: bool = False
+    empty: bool = False  # built with none(): it has no rows, whatever else it says
 
     # -- questions ---------------------------------------------------------------------------------------------
     def is_selected(self, path: str) -> bool:
@@ -138,12 +139,18 @@ class QuerySetState:
     def as_iterator(self) -> QuerySetState:
         return replace(self, iterator=True)
 
+    def as_empty(self) -> QuerySetState:
+        return replace(self, empty=True)
+
     def join(self, other: QuerySetState) -> QuerySetState | None:
         """The state on either branch: eager only where both are eager, deferred where either defers."""
         if other.model != self.model:
             return None
         if other == self:
             return self
+        # An empty queryset (none()) has no rows to load anything for: the other branch's rows are the ones used.
+        if self.empty != other.empty:
+            return other if self.empty else self
         if self.only_fields is None or other.only_fields is None:
             only = self.only_fields if other.only_fields is None else other.only_fields
         else:

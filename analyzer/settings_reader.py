@@ -219,8 +219,50 @@ def _sequence(value: object) -> list[object]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+_APP_DIRECTORIES_LOADER = "django.template.loaders.app_directories.Loader"
+_FILESYSTEM_LOADER = "django.template.loaders.filesystem.Loader"
+
+
+def _folder(value: object, base: Path) -> Path | None:
+    if not isinstance(value, str | PurePath):
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else base / path
+
+
+def _read_loaders(loaders: object, base: Path, folders: list[Path]) -> bool:
+    """Whether ``OPTIONS["loaders"]`` reads app template folders; folders given to a filesystem loader are added.
+
+    A loader is a dotted name or a tuple of a name and its arguments: the cached loader wraps a list of loaders,
+    the filesystem loader may take its own list of folders. A value the reader cannot work out counts as reading
+    app folders, as nearly every project's loaders do.
+    """
+    if loaders is UNKNOWN:
+        return True
+    app_dirs = False
+    for loader in _sequence(loaders):
+        if loader is UNKNOWN:
+            app_dirs = True
+            continue
+        parts = [loader] if isinstance(loader, str) else _sequence(loader)
+        name, arguments = (parts[0], parts[1:]) if parts else (None, [])
+        if name == _APP_DIRECTORIES_LOADER:
+            app_dirs = True
+        elif name == _FILESYSTEM_LOADER:
+            for argument in arguments:
+                folders += [path for path in (_folder(item, base) for item in _sequence(argument)) if path]
+        elif isinstance(name, str) and arguments:
+            # The cached loader, or any wrapper taking the loaders it delegates to.
+            for argument in arguments:
+                app_dirs = _read_loaders(argument, base, folders) or app_dirs
+    return app_dirs
+
+
 def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | None]:
-    """Template folders of every DjangoTemplates backend, and its APP_DIRS (None when TEMPLATES is unknown)."""
+    """Template folders of every DjangoTemplates backend, and whether app template folders are read (None when
+    TEMPLATES is unknown). Django reads app folders with ``APP_DIRS: True`` or with an app-directories loader in
+    ``OPTIONS["loaders"]`` (directly or inside the cached loader); the filesystem loader reads ``DIRS`` and any
+    folders passed to it."""
     backends = [backend for backend in _sequence(value) if isinstance(backend, dict)]
     django_backends = [
         backend for backend in backends if backend.get("BACKEND", DJANGO_TEMPLATES_BACKEND) == DJANGO_TEMPLATES_BACKEND
@@ -228,13 +270,15 @@ def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | N
     if not django_backends:
         return (), None
     folders: list[Path] = []
+    app_dirs = False
     for backend in django_backends:
-        for folder in _sequence(backend.get("DIRS", [])):
-            if isinstance(folder, str | PurePath):
-                path = Path(folder)
-                folders.append(path if path.is_absolute() else base / path)
-    # Django's default for APP_DIRS is False once TEMPLATES is set.
-    app_dirs = any(backend.get("APP_DIRS") is True for backend in django_backends)
+        folders += [path for path in (_folder(item, base) for item in _sequence(backend.get("DIRS", []))) if path]
+        options = backend.get("OPTIONS", {})
+        if isinstance(options, dict) and "loaders" in options:
+            app_dirs = _read_loaders(options["loaders"], base, folders) or app_dirs
+        else:
+            # Django's default for APP_DIRS is False once TEMPLATES is set.
+            app_dirs = backend.get("APP_DIRS") is True or app_dirs
     return tuple(dict.fromkeys(folders)), app_dirs
 
 

@@ -245,7 +245,8 @@ def test_readme_commands_work_in_a_new_virtualenv(environment: Environment) -> N
 
     static = environment.run("django-orm-analyzer .", check_code=1)
     assert static.stdout.splitlines()[:2] == [STATIC_FINDING, ""]
-    assert static.stdout.splitlines()[2].startswith("Found 1 finding in ")
+    assert static.stdout.splitlines()[2].startswith("Project: settings site_settings; 2 models, 1 app, ")
+    assert static.stdout.splitlines()[3].startswith("Found 1 finding in ")
 
     tests = environment.run("pytest --detect-nplusone -p no:cacheprovider", check_code=1)
     assert f"1 N+1 query detected:\n  {RUNTIME_MESSAGE}\n" in tests.stdout

@@ -68,4 +68,8 @@ def test_try_repo_reports_the_example_projects_findings(
     assert findings[0] == (
         "accounts/selectors.py:17:40: ORM101 [*] profile.user is loaded once per row of Profile.objects.all() (line 16)"
     )
-    assert output[start + 3 + 28].startswith("Found 27 findings in ")
+    assert output[start + 3 + 28] == (
+        "Project: settings bookshop.settings; 13 models, 4 apps, 3 template folders, 13 views, 5 serializers, "
+        "14 admin classes."
+    )
+    assert output[start + 3 + 29].startswith("Found 27 findings in ")

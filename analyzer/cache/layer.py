@@ -8,17 +8,19 @@ and writes back what was computed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from analyzer.cache.keys import CacheKeys, FileKeys, cache_keys
 from analyzer.cache.partial import partial_group, store_parse_index
 from analyzer.cache.project import reuse_project_results, store_project_results
-from analyzer.cache.store import ResultCache, Results, results_to_json
+from analyzer.cache.store import ResultCache, Results, results_from_json, results_to_json
 from analyzer.config import Config
 from analyzer.context import FileContext, SettingsInfo
-from analyzer.findings import FileError, Finding
+from analyzer.findings import FileError, Finding, ProjectSummary
 from analyzer.groups import Group
+from analyzer.project_summary import summarize
 from analyzer.rules import Rule
 from analyzer.sources import SourceText
 from analyzer.workers import Checked
@@ -33,6 +35,7 @@ class RawResult:
 
     findings: list[Finding]
     errors: list[FileError]
+    summaries: list[ProjectSummary] = field(default_factory=list)  # what was understood, per group
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,10 @@ class NoCache:
 
     def record_group(self, number: int, plan: GroupPlan, checked: Sequence[Checked]) -> None:
         return None
+
+    def summarize_group(self, number: int, plan: GroupPlan) -> ProjectSummary:
+        """What the analysis understood of the group's project."""
+        return summarize(plan.group.project)
 
 
 @dataclass(frozen=True)
@@ -89,12 +96,13 @@ class CacheLayer(NoCache):
 
     def run(self, texts: Sequence[SourceText], compute: Callable[[], RawResult]) -> RawResult:
         run_key = self.keys.run(texts)
-        cached = self.result_cache.get_results("run", run_key)
+        cached = self.result_cache.get_decoded("run", run_key, _run_from_json)
         if cached is not None:
-            findings, errors = cached
-            return RawResult(findings, errors)
+            return cached
         raw = compute()
-        self.result_cache.put("run", run_key, results_to_json(raw.findings, raw.errors))
+        entry = results_to_json(raw.findings, raw.errors)
+        entry["project"] = [summary.to_dict() for summary in raw.summaries]
+        self.result_cache.put("run", run_key, entry)
         return raw
 
     def plan_group(self, number: int, texts: Sequence[SourceText], build: BuildGroup) -> GroupPlan:
@@ -135,6 +143,20 @@ class CacheLayer(NoCache):
         if not plan.group.graph_failed:
             store_parse_index(cache, keys, plan.keys, plan.group, number, built_graph=not plan.partial)
 
+    def summarize_group(self, number: int, plan: GroupPlan) -> ProjectSummary:
+        """A group parsed in part (an edit far from the models) keeps the summary of the last full parse, which
+        saw every module; a full parse computes it afresh and records it."""
+        assert isinstance(plan, _CachedPlan)
+        key = self.keys.parse_index(number)
+        if plan.partial:
+            known = self.result_cache.get_decoded("summary", key, ProjectSummary.from_dict)
+            if known is not None:
+                return known
+        summary = summarize(plan.group.project)
+        if not plan.partial:
+            self.result_cache.put("summary", key, summary.to_dict())
+        return summary
+
 
 def open_cache(
     cache_dir: Path | None,
@@ -151,3 +173,8 @@ def open_cache(
         return NoCache()
     keys = cache_keys(config, rules, cwd, settings, [text.source for text in texts], prefilter=prefilter)
     return CacheLayer(ResultCache(cache_dir), keys, settings=settings, cwd=cwd, rules=rules, prefilter=prefilter)
+
+
+def _run_from_json(entry: dict[str, Any]) -> RawResult:
+    findings, errors = results_from_json(entry)
+    return RawResult(findings, errors, [ProjectSummary.from_dict(item) for item in entry.get("project", [])])

@@ -26,15 +26,17 @@ import json
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from functools import cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from analyzer.findings import FileError, Finding, Fix, RelatedLocation
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
+
+Decoded = TypeVar("Decoded")
 
 logger = logging.getLogger(__name__)
 
@@ -188,11 +190,15 @@ class ResultCache:
     def get_results(self, kind: str, key: str) -> Results | None:
         """The findings and errors of a *run* or *file* entry; a spoiled entry is a miss and is removed, so that
         the run computes and writes it again."""
+        return self.get_decoded(kind, key, results_from_json)
+
+    def get_decoded(self, kind: str, key: str, decode: Callable[[dict[str, Any]], Decoded]) -> Decoded | None:
+        """An entry turned into its record by ``decode``; an entry ``decode`` cannot read is a miss and is removed."""
         payload = self.get(kind, key)
         if payload is None:
             return None
         try:
-            return results_from_json(payload)
+            return decode(payload)
         except (AttributeError, KeyError, TypeError, ValueError) as error:
             logger.debug("ignoring malformed cache entry %s: %s", key, error, extra={"kind": kind, "key": key})
             self.discard(kind, key)

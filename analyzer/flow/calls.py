@@ -19,6 +19,7 @@ from analyzer.flow.values import (
     Builtin,
     ClassRef,
     Collection,
+    Constant,
     DictOf,
     Function,
     Instance,
@@ -142,7 +143,7 @@ class CallBinder(FrameBase):
             finally:
                 self.flow.in_progress.discard(key)
             self.flow.summaries[key] = summary
-        informative = any(not isinstance(value, Unknown) for value in bindings.values())
+        informative = any(not isinstance(value, (Unknown, Constant)) for value in bindings.values())
         for event in summary.events:
             self.adopt(event, function, node, kind, informative)
         return summary.result
@@ -164,10 +165,11 @@ class CallBinder(FrameBase):
             bindings[first.name] = self_value if self_value is not None else UNKNOWN
         for parameter, value in zip(parameters, arguments, strict=False):
             bindings[parameter.name] = value
+        defaults = _constant_defaults(function)
         for parameter in [*parameters, *(function.args.kwonlyargs or [])]:
             if parameter.name in keywords:
                 bindings[parameter.name] = keywords[parameter.name]
-            bindings.setdefault(parameter.name, UNKNOWN)
+            bindings.setdefault(parameter.name, defaults.get(parameter.name, UNKNOWN))
         if function.args.vararg:
             bindings[function.args.vararg] = UNKNOWN
         if function.args.kwarg:
@@ -238,3 +240,19 @@ class CallBinder(FrameBase):
                 )
         elif informative and event.loop not in self.outer_loops:
             self.events.append(event)
+
+
+def _constant_defaults(function: nodes.NodeNG) -> dict[str, Value]:
+    """Parameters whose default is a constant (``save=False``): the value a call that omits them runs with."""
+    arguments = function.args
+    positional = [*(arguments.posonlyargs or []), *(arguments.args or [])]
+    defaults = arguments.defaults or []
+    pairs = [
+        *zip(positional[len(positional) - len(defaults) :], defaults, strict=True),
+        *zip(arguments.kwonlyargs or [], arguments.kw_defaults or [], strict=True),
+    ]
+    return {
+        parameter.name: Constant(default.value)
+        for parameter, default in pairs
+        if isinstance(default, nodes.Const) and (default.value is None or isinstance(default.value, (bool, str)))
+    }

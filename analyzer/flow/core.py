@@ -244,6 +244,10 @@ class FrameBase:
         self.events: list[FlowEvent] = []
         self.returns: Value | None = None
         self.yields: Value | None = None
+        # The statements run so far always return or raise: what follows them in the block never runs.
+        self.stopped = False
+        # Names of row lists whose rows a loop gave a relation by hand (``book.author = author``).
+        self.filled_rows: set[str] = set()
         self.path = flow.path_of(scope)
 
     def apply_per_element(self, function: Value, iterable: Value, node: nodes.Call) -> Value:
@@ -295,6 +299,12 @@ class FrameBase:
         raise NotImplementedError
 
     def eval_test(self, node: nodes.NodeNG) -> Value:
+        raise NotImplementedError
+
+    def decided(self, test: nodes.NodeNG) -> bool | None:
+        raise NotImplementedError
+
+    def assign_relation(self, name: str, attribute: str) -> None:
         raise NotImplementedError
 
     def evaluate_rows(self, queryset: QuerySet, node: nodes.NodeNG) -> None:

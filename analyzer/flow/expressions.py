@@ -8,12 +8,15 @@ from dataclasses import replace
 
 from astroid import nodes
 
+from analyzer.flow.conditions import none_for_sure, static_truth
 from analyzer.flow.core import FrameBase
+from analyzer.flow.loops import is_bounded
 from analyzer.flow.support import loops_of, retag_none
 from analyzer.flow.values import (
     NOTHING,
     UNKNOWN,
     Collection,
+    Constant,
     DictOf,
     Function,
     Instance,
@@ -46,6 +49,8 @@ class ExpressionEvaluator(FrameBase):
         if isinstance(node, nodes.Call):
             return self.call(node)
         if isinstance(node, nodes.Const):
+            if node.value is None or isinstance(node.value, (bool, str)):
+                return Constant(node.value)
             return UNKNOWN
         if isinstance(node, nodes.Subscript):
             return self.subscript(node)
@@ -96,6 +101,9 @@ class ExpressionEvaluator(FrameBase):
             return Tainted(loops) if loops else UNKNOWN
         if isinstance(node, nodes.IfExp):
             self.eval_test(node.test)
+            truth = self.decided(node.test)
+            if truth is not None:
+                return self.eval(node.body if truth else node.orelse)
             return join(self.eval(node.body), self.eval(node.orelse))
         if isinstance(node, (nodes.List, nodes.Set)):
             element: Value | None = None
@@ -139,6 +147,10 @@ class ExpressionEvaluator(FrameBase):
         if name in self.env:
             return self.env[name]
         return self.flow.global_value(self.modname, name)
+
+    def decided(self, test: nodes.NodeNG) -> bool | None:
+        """The test's truth when constants decide it (``if save:`` with ``save=False``), else None."""
+        return static_truth(test, self.eval, none_for_sure)
 
     def eval_test(self, node: nodes.NodeNG) -> Value:
         """A condition: ``if qs:`` evaluates the whole queryset just to test it."""
@@ -184,9 +196,12 @@ class ExpressionEvaluator(FrameBase):
         try:
             for generator in generators:
                 iterable = self.eval(generator.iter)
-                element = self.iterate(iterable, generator, generator.iter)
-                self.loops = (*self.loops, generator)
-                self.bind(generator.target, element)
+                if is_bounded(generator):
+                    self.bind(generator.target, self.iterate(iterable, None, generator.iter))
+                else:
+                    element = self.iterate(iterable, generator, generator.iter)
+                    self.loops = (*self.loops, generator)
+                    self.bind(generator.target, element)
                 for condition in generator.ifs:
                     self.eval_test(condition)
             values = [self.eval(element) for element in elements]
@@ -202,6 +217,8 @@ class ExpressionEvaluator(FrameBase):
         if isinstance(value, QuerySet):
             if value.is_manager:
                 return UNKNOWN
+            if value.state.empty:
+                return NOTHING  # none(): no rows, no query
             self.evaluate_rows(value, node)
             if value.state.values_mode:
                 return Tainted(frozenset({loop})) if loop is not None else UNKNOWN

@@ -10,9 +10,10 @@ from dataclasses import replace
 from astroid import nodes
 
 from analyzer.context import call_keyword, nodes_of
-from analyzer.flow.core import FrameBase
+from analyzer.flow.core import FrameBase, decorator_names
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.existence import existence_test
+from analyzer.flow.names import class_member
 from analyzer.flow.support import expression_text, literal_strings, loops_of, retag_none, short_text
 from analyzer.flow.values import (
     UNKNOWN,
@@ -20,6 +21,7 @@ from analyzer.flow.values import (
     DictOf,
     Instance,
     ModelClass,
+    ObjectOf,
     Origin,
     PrefetchObject,
     QuerySet,
@@ -188,6 +190,8 @@ class QuerySetSemantics(FrameBase):
             return state.as_values()
         if name == "iterator":
             return state.as_iterator()
+        if name == "none":
+            return state.as_empty()
         return state
 
     def apply_prefetch(self, state: QuerySetState, arguments: list[Value], node: nodes.Call) -> QuerySetState:
@@ -341,16 +345,40 @@ class QuerySetSemantics(FrameBase):
         )
 
     def rows_unused(self, expression: nodes.NodeNG) -> bool:
-        """True when nothing else reads the rows: a direct expression, or a name only counted or tested."""
-        if not isinstance(expression, nodes.Name):
+        """True when nothing else reads the rows: a direct expression, or a name only counted or tested. A
+        queryset stored on an object (an attribute, a ``cached_property``) keeps its filled cache for whoever reads
+        the attribute next, such as the template that shows the rows; only a ``property``, rebuilt on each read,
+        leaves its rows unused."""
+        if isinstance(expression, nodes.Attribute):
+            return self.rebuilt_on_read(self.eval(expression.expr), expression.attrname)
+        if isinstance(expression, nodes.NamedExpr):
+            name = expression.target.name
+        elif isinstance(expression, nodes.Name):
+            name = expression.name
+        else:
             return True
         # Comprehensions and lambdas that read the name use the rows too, so the whole frame is searched.
         for other in nodes_of(expression.frame(), nodes.Name):
-            if other is expression or other.name != expression.name:
+            if other is expression or other.name != name:
                 continue
             if not _only_counts_or_tests(other):
                 return False
         return True
+
+    def rebuilt_on_read(self, owner: Value, name: str) -> bool:
+        """``owner.name`` is a plain ``property`` that builds a new queryset on every read."""
+        function: nodes.NodeNG | None = None
+        if isinstance(owner, Instance):
+            info = self.graph.get(owner.model)
+            qualname = info.properties.get(name) if info is not None else None
+            function = self.flow.resolver.definition(qualname) if qualname else None
+        elif isinstance(owner, ObjectOf):
+            classdef = self.flow.resolver.definition(owner.qualname)
+            if isinstance(classdef, nodes.ClassDef):
+                function = next(
+                    (found for current in self.class_chain(classdef) if (found := class_member(current, name))), None
+                )
+        return isinstance(function, nodes.FunctionDef) and "property" in decorator_names(function)
 
     def evaluate_rows(self, queryset: QuerySet, node: nodes.NodeNG) -> None:
         """The queryset runs here: inside a loop, when it depends on the loop, that is one query per item."""

@@ -33,6 +33,8 @@ def short_text(node: nodes.NodeNG) -> str:
 
 
 def expression_text(node: nodes.NodeNG) -> str:
+    if isinstance(node, nodes.NamedExpr):
+        return expression_text(node.value)  # ``if rows := qs:`` tests qs
     text: str = node.as_string()
     return text if len(text) <= _MAX_TEXT else short_text(node)
 

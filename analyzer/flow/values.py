@@ -37,6 +37,13 @@ UNKNOWN = Unknown()
 
 
 @dataclass(frozen=True)
+class Constant(Value):
+    """A constant the code spells out: ``None``, a boolean or a string (``save=False``, ``action == "list"``)."""
+
+    value: str | bool | None
+
+
+@dataclass(frozen=True)
 class Nothing(Value):
     """The element of an empty literal collection: joins to whatever is added later."""
 
@@ -198,6 +205,10 @@ def join(first: Value | None, second: Value | None) -> Value:
         )
         return Tainted(loops)
     if isinstance(first, QuerySet) and isinstance(second, QuerySet):
+        if first.state.empty != second.state.empty:
+            # ``none()`` on one branch (an anonymous user, schema generation): its rows never exist, so the other
+            # branch's queryset, with its own eager loading and origin, is what the rows come from.
+            return second if first.state.empty else first
         if first.model != second.model or first.prefix != second.prefix:
             return UNKNOWN
         state = first.state.join(second.state)

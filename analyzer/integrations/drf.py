@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from astroid import nodes
 
@@ -20,10 +21,21 @@ from analyzer.context import ProjectContext, call_keyword, nodes_of
 from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
-from analyzer.flow.values import UNKNOWN, ClassRef, Instance, ObjectOf, QuerySet, RelatedManager, RowRef, Value
+from analyzer.flow.values import (
+    UNKNOWN,
+    ClassRef,
+    Constant,
+    Instance,
+    ObjectOf,
+    QuerySet,
+    RelatedManager,
+    RowRef,
+    Value,
+)
 from analyzer.integrations.frames import DjangoFrame, call_as_engine, run_method
-from analyzer.integrations.render_values import contributors
+from analyzer.integrations.render_values import RequestOf, contributors
 from analyzer.integrations.templates import RELATION_EVENTS
+from analyzer.integrations.view_frame import ViewFrame
 from analyzer.integrations.views import class_queryset
 from analyzer.modelgraph import FieldKind
 
@@ -35,6 +47,8 @@ _SERIALIZERS = frozenset({"Serializer", "ModelSerializer", "HyperlinkedModelSeri
 _FREE_FOR_FOREIGN_KEY = frozenset({"PrimaryKeyRelatedField", "HyperlinkedRelatedField", "HyperlinkedIdentityField"})
 _RELATED_FIELDS = _FREE_FOR_FOREIGN_KEY | frozenset({"SlugRelatedField", "RelatedField", "StringRelatedField"})
 _DEFAULT_FIELDS = frozenset({FieldKind.FIELD, FieldKind.FOREIGN_KEY, FieldKind.ONE_TO_ONE, FieldKind.MANY_TO_MANY})
+# What DRF sets on a viewset before it lists the rows.
+_LIST_REQUEST: dict[str, Value] = {"action": Constant("list"), "request": RequestOf("GET")}
 
 
 @dataclass(frozen=True)
@@ -325,16 +339,30 @@ def _call_node(node: nodes.NodeNG) -> nodes.Call:
     return call
 
 
-def _serializer_classes(frame: DjangoFrame, viewset: nodes.ClassDef) -> list[nodes.ClassDef]:
+class _ReturnsFrame(ViewFrame):
+    """Runs a method the way a list request does and keeps each value it may return (a serializer class)."""
+
+    def __init__(self, *arguments: Any, **keywords: Any) -> None:
+        super().__init__(*arguments, **keywords)
+        self.returned: list[Value] = []
+
+    def run(self, statement: nodes.NodeNG) -> None:
+        if isinstance(statement, nodes.Return) and statement.value is not None:
+            self.returned.append(self.eval(statement.value))
+        super().run(statement)
+
+
+def _serializer_classes(frame: DjangoFrame, viewset: nodes.ClassDef, self_value: ObjectOf) -> list[nodes.ClassDef]:
+    """The serializers a list request uses: ``serializer_class``, or what ``get_serializer_class()`` returns when
+    ``self.action == "list"`` (a heavier serializer for ``retrieve`` serializes one object, not every row)."""
     found: list[nodes.ClassDef] = []
     attribute = frame.class_attribute(viewset, "serializer_class")
     values: list[Value] = [attribute[0]] if attribute is not None else []
     method = frame.class_method(viewset, "get_serializer_class")
     if method is not None:
-        module_frame = DjangoFrame(frame.flow, method.root(), method.root().name, {}, (), 0, ())
-        values += [
-            module_frame.eval(returned.value) for returned in method.nodes_of_class(nodes.Return) if returned.value
-        ]
+        returns = run_method(frame.flow, method, {"self": self_value}, frame_class=_ReturnsFrame)
+        assert isinstance(returns, _ReturnsFrame)
+        values = returns.returned or values
     for value in values:
         if isinstance(value, ClassRef):
             definition = frame.flow.resolver.definition(value.qualname)
@@ -350,11 +378,11 @@ def viewset_reads(flow: FlowProject, viewset: nodes.ClassDef) -> list[Serializer
     if not lists:
         return []
     view_name = f"{viewset.root().name}.{viewset.name}"
-    queryset = class_queryset(flow, frame, viewset, ObjectOf(view_name))
-    if queryset is None:
-        return []
+    queryset = class_queryset(flow, frame, viewset, ObjectOf(view_name), _LIST_REQUEST)
+    if queryset is None or queryset.state.empty:
+        return []  # no queryset, or one that never has rows (none())
     reads: list[SerializerRead] = []
-    for serializer in _serializer_classes(frame, viewset):
+    for serializer in _serializer_classes(frame, viewset, ObjectOf(view_name)):
         row_frame = DjangoFrame(flow, serializer.root(), serializer.root().name, {}, (viewset,), 0, ())
         row = Instance(queryset.model, row=RowRef(queryset.state, queryset.origin, viewset), prefix=queryset.prefix)
         reader = SerializerReader(flow, row_frame)

@@ -22,6 +22,7 @@ from analyzer.flow.values import (
     UNKNOWN,
     BoundMethod,
     Collection,
+    Constant,
     DictOf,
     ObjectOf,
     TupleOf,
@@ -329,7 +330,7 @@ class DjangoFrame(Frame):
                 self.flow.in_progress.discard(key)
             memo[key] = found
         result, events = found
-        informative = any(not isinstance(value, Unknown) for value in bindings.values())
+        informative = any(not isinstance(value, (Unknown, Constant)) for value in bindings.values())
         for event in events:
             self.adopt(event, function, node, kind, informative)
         return result

@@ -13,6 +13,7 @@ from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import FlowProject
 from analyzer.flow.names import last_name
 from analyzer.flow.values import (
+    Constant,
     Value,
 )
 
@@ -61,11 +62,16 @@ class ContextDict(Value):
         return dict(self.items)
 
 
-@dataclass(frozen=True)
-class ConstValue(Value):
-    """A constant a view's code sets: a template name in a class attribute, or ``None`` for an option left unset."""
+# A constant a view's code sets (a template name in a class attribute, ``None`` for an option left unset) is the
+# flow's own constant.
+ConstValue = Constant
 
-    value: str | bool | None
+
+@dataclass(frozen=True)
+class RequestOf(Value):
+    """``self.request`` of a view as Django runs it for the rows it lists: a GET request."""
+
+    method: str
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ def fix_text(event: FlowEvent, path: str | None = None) -> str:
     kind = event.inner_kind or event.kind
     path = path or event.relation_path
     if kind is EventKind.RELATED_AGGREGATE:
-        return f'add .annotate(Count("{path}")) and read the annotation'
+        return f'add .annotate({path.replace("__", "_")}_count=Count("{path}")) and read that annotation'
     if kind is EventKind.DEFERRED_FIELD:
         return f'add "{event.field}" to .only(...)'
     if kind is EventKind.PREFETCH_BYPASS:

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from astroid import nodes
 
+from analyzer.flow.conditions import static_truth
 from analyzer.flow.evaluator import FlowProject, Frame
 from analyzer.flow.names import class_member, last_name
 from analyzer.flow.values import (
     UNKNOWN,
+    Constant,
     ModelClass,
     ObjectOf,
     QuerySet,
@@ -22,6 +24,7 @@ from analyzer.integrations.frames import DjangoFrame
 from analyzer.integrations.render_values import (
     ConstValue,
     ContextDict,
+    RequestOf,
 )
 
 # Django's generic views that read ``model`` / ``queryset`` (both ``None`` unless a subclass sets them).
@@ -77,6 +80,10 @@ class ViewState:
     self_values: dict[str, Value] = field(default_factory=dict)
 
 
+def _model_class_is_true(value: Value) -> bool | None:
+    return True if isinstance(value, ModelClass) else None
+
+
 def set_view_state(flow: FlowProject, qualname: str, state: ViewState) -> None:
     states: dict[str, ViewState] = flow.project.shared("integrations.view_states", dict)
     states[qualname] = state
@@ -103,6 +110,8 @@ class ViewFrame(DjangoFrame):
         return super().eval(node)
 
     def attribute(self, base: Value, name: str, node: nodes.NodeNG) -> Value:
+        if isinstance(base, RequestOf):
+            return Constant(base.method) if name == "method" else UNKNOWN
         if isinstance(base, ObjectOf) and name not in self.self_values:
             known = self.view_state(base.qualname).self_values.get(name)
             if known is not None:
@@ -119,32 +128,10 @@ class ViewFrame(DjangoFrame):
     # -- branches ----------------------------------------------------------------------------------------------
     def static_truth(self, test: nodes.NodeNG) -> bool | None:
         """The test's truth when the view's constants decide it; None when it depends on the request."""
-        if isinstance(test, nodes.UnaryOp) and test.op == "not":
-            inner = self.static_truth(test.operand)
-            return None if inner is None else not inner
-        if isinstance(test, nodes.BoolOp):
-            truths = [self.static_truth(value) for value in test.values]
-            decisive: bool = test.op == "or"
-            if decisive in truths:
-                return decisive
-            return None if None in truths else not decisive
-        if (
-            isinstance(test, nodes.Compare)
-            and len(test.ops) == 1
-            and test.ops[0][0] in ("is", "is not")
-            and isinstance(test.ops[0][1], nodes.Const)
-            and test.ops[0][1].value is None
-        ):
-            is_none = self.none_test(self.eval(test.left))
-            if is_none is None:
-                return None
-            return is_none if test.ops[0][0] == "is" else not is_none
-        value = self.eval(test)
-        if isinstance(value, ConstValue):
-            return bool(value.value)
-        if isinstance(value, ModelClass):
-            return True
-        return None
+        return static_truth(test, self.eval, self.none_test, _model_class_is_true)
+
+    def decided(self, test: nodes.NodeNG) -> bool | None:
+        return self.static_truth(test)
 
     @staticmethod
     def none_test(value: Value) -> bool | None:
@@ -164,15 +151,23 @@ class ViewFrame(DjangoFrame):
             return
         if isinstance(statement, nodes.Return) and statement.value is not None:
             self.returns = lenient_join(self.returns, self.eval(statement.value))
+            self.stopped = True
             return
         super().run(statement)
 
     def run_branches(self, body: list[nodes.NodeNG], orelse: list[nodes.NodeNG]) -> None:
         before = dict(self.env)
         self.run_block(body)
-        after_body = self.env
+        after_body, body_stopped = self.env, self.stopped
         self.env = dict(before)
+        self.stopped = False
         self.run_block(orelse)
+        # A branch that returns leaves nothing to join: the code after the if runs with the other branch's names.
+        if body_stopped and not self.stopped:
+            return
+        if self.stopped and not body_stopped:
+            self.env, self.stopped = after_body, False
+            return
         self.env = lenient_env(after_body, self.env)
 
     # -- super() -----------------------------------------------------------------------------------------------

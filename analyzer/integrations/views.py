@@ -152,10 +152,15 @@ def _const_string(value: nodes.NodeNG | None) -> str | None:
 
 
 def class_queryset(
-    flow: FlowProject, frame: DjangoFrame, classdef: nodes.ClassDef, self_value: Value
+    flow: FlowProject,
+    frame: DjangoFrame,
+    classdef: nodes.ClassDef,
+    self_value: Value,
+    self_values: dict[str, Value] | None = None,
 ) -> QuerySet | None:
     """A generic view's rows: ``get_queryset()`` if the project overrides it, else ``queryset``, else ``model``'s
-    default manager (what Django's and DRF's ``get_queryset()`` do)."""
+    default manager (what Django's and DRF's ``get_queryset()`` do). ``self_values`` are the attributes Django or
+    DRF set on the view before (a DRF list runs with ``self.action == "list"``)."""
     base: QuerySet | None = None
     found = frame.class_attribute(classdef, "queryset")
     if found is not None and isinstance(found[0], QuerySet):
@@ -167,11 +172,11 @@ def class_queryset(
             origin = Origin(flow.path_of(node), node.lineno or 0, f"{short_text(node)}.objects.all()", node)
             base = QuerySet(model[0].model, QuerySetState(model[0].model), origin)
     method = frame.class_method(classdef, "get_queryset")
-    if method is None:
-        return base
     super_values: dict[str, Value] = {"get_queryset": base} if base is not None else {}
     if isinstance(self_value, ObjectOf):
-        set_view_state(flow, self_value.qualname, ViewState(dict(super_values)))
+        set_view_state(flow, self_value.qualname, ViewState(dict(super_values), dict(self_values or {})))
+    if method is None:
+        return base
     result = run_method(flow, method, {"self": self_value}, super_values=super_values, frame_class=ViewFrame).returns
     return replace(result, is_manager=False) if isinstance(result, QuerySet) else None
 

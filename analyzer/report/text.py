@@ -8,6 +8,8 @@ report the compact form prints the join as one table of confirmed, static-only a
 
 from __future__ import annotations
 
+from collections import Counter
+
 from analyzer.confirmation import summary_line
 from analyzer.findings import AnalysisResult, Applicability, Finding
 from analyzer.report.escaping import printable
@@ -136,7 +138,9 @@ def runtime_finding_line(runtime: dict[str, object]) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}{'es' if word.endswith('ss') else 's'}"
 
 
 def summary(result: AnalysisResult) -> str:
@@ -171,7 +175,7 @@ def render_text(result: AnalysisResult, *, runtime_report: bool, full: bool = Tr
             ["Runtime-only findings (seen at runtime, not found statically):"]
             + [runtime_finding_line(runtime) for runtime in result.runtime_only]
         )
-    closing = [summary(result)]
+    closing = [*project_footer(result), summary(result)]
     fixable = fix_summary(result)
     if fixable is not None:
         closing.append(fixable)
@@ -181,3 +185,37 @@ def render_text(result: AnalysisResult, *, runtime_report: bool, full: bool = Tr
         closing.append(SHOW_FIX_HINT)
     sections.append(closing)
     return "\n\n".join("\n".join(section) for section in sections) + "\n"
+
+
+def statistics_counts(result: AnalysisResult) -> list[tuple[str, str, int]]:
+    """(code, rule name, number of findings), the most frequent code first."""
+    counts = Counter((finding.code, finding.name) for finding in result.findings)
+    return sorted(((code, name, count) for (code, name), count in counts.items()), key=lambda row: (-row[2], row[0]))
+
+
+def render_statistics(result: AnalysisResult) -> str:
+    """``--statistics``: one line per code with its number of findings, then the summary."""
+    rows = statistics_counts(result)
+    width = max((len(str(count)) for _, _, count in rows), default=1)
+    lines = [f"{count:>{width}}  {code}  {name}" for code, name, count in rows]
+    return "\n".join([*lines, *([""] if lines else []), summary(result)]) + "\n"
+
+
+def project_footer(result: AnalysisResult) -> list[str]:
+    """What the analysis understood of the project, then each warning about what it could not see."""
+    project = result.project
+    if project is None:
+        return []
+    settings = f"settings {project.settings_module}" if project.settings_module else "no settings module found"
+    counts = ", ".join(
+        _plural(count, word)
+        for count, word in (
+            (project.models, "model"),
+            (project.apps, "app"),
+            (project.template_folders, "template folder"),
+            (project.views, "view"),
+            (project.serializers, "serializer"),
+            (project.admin_classes, "admin class"),
+        )
+    )
+    return [f"Project: {settings}; {counts}.", *(f"warning: {warning}" for warning in project.warnings)]

@@ -273,6 +273,14 @@ def _elided(node: nodes.NodeNG) -> str:
         return str(node.name)
     if isinstance(node, nodes.Subscript):
         return f"{_elided(node.value)}[...]"
+    if isinstance(node, nodes.Compare):
+        return " ".join([_elided(node.left), *(f"{operator} {_elided(right)}" for operator, right in node.ops)])
+    if isinstance(node, nodes.UnaryOp):
+        return f"{node.op} {_elided(node.operand)}" if node.op == "not" else f"{node.op}{_elided(node.operand)}"
+    if isinstance(node, nodes.NamedExpr):
+        return f"{node.target.as_string()} := {_elided(node.value)}"
+    if isinstance(node, nodes.Const) and len(node.as_string()) <= _MAX_TEXT:
+        return str(node.as_string())
     return "..."
 
 
@@ -488,5 +496,39 @@ def returns_no_queryset(function: nodes.NodeNG) -> bool:
         item.value is None
         or (isinstance(item.value, nodes.Const) and item.value.value is None)
         or isinstance(item.value, (nodes.List, nodes.Tuple))
+        for item in returns
+    )
+
+
+def is_bounded_slice(node: nodes.NodeNG | None, function: nodes.NodeNG | None = None) -> bool:
+    """``node`` is a queryset sliced with an upper bound (``qs[:20]``), directly or through names that every
+    assignment in ``function`` binds to such a slice: the rows are at most that many."""
+    if isinstance(node, nodes.Subscript):
+        return isinstance(node.slice, nodes.Slice) and node.slice.upper is not None
+    if isinstance(node, nodes.Name) and function is not None:
+        assigned = [
+            target
+            for target in function.nodes_of_class(nodes.AssignName)
+            if target.name == node.name and target.scope() is function
+        ]
+        values = [target.parent.value for target in assigned if isinstance(target.parent, nodes.Assign)]
+        return bool(values) and len(values) == len(assigned) and all(is_bounded_slice(value) for value in values)
+    return False
+
+
+def returns_bounded_rows(function: nodes.NodeNG) -> bool:
+    """A ``get_queryset()`` whose every return is a sliced queryset (``[:20]``), ``None`` or a literal list."""
+    if not isinstance(function, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        return False
+    returns = [
+        item
+        for item in function.nodes_of_class(nodes.Return, skip_klass=(nodes.FunctionDef, nodes.Lambda))
+        if item.scope() is function
+    ]
+    return bool(returns) and all(
+        item.value is None
+        or (isinstance(item.value, nodes.Const) and item.value.value is None)
+        or isinstance(item.value, (nodes.List, nodes.Tuple))
+        or is_bounded_slice(item.value, function)
         for item in returns
     )

@@ -12,9 +12,11 @@ from analyzer.rules._base import Rule
 from analyzer.rules._review import (
     at_class_name,
     extended_classes,
+    is_bounded_slice,
     list_views,
     model_label,
     queryset_expr,
+    returns_bounded_rows,
     returns_no_queryset,
 )
 
@@ -60,8 +62,9 @@ in memory and every row rendered. Today's 40 books are next year's 40,000.
 ## Known problems
 An explicit `paginate_by = None` is taken as a deliberate choice and not reported. A view that other views in the
 project extend is a base and is not reported; the views that extend it are. A `get_queryset()` that returns
-`None` or a literal list lists no model rows and is not reported. Django REST framework views are
-not checked (their pagination comes from `pagination_class` and `DEFAULT_PAGINATION_CLASS`).
+`None` or a literal list lists no model rows and is not reported, and one that returns a slice with an upper bound
+(`Topic.objects.order_by("-pubdate")[:20]`) lists at most that many rows and is not reported either. Django REST
+framework views are not checked (their pagination comes from `pagination_class` and `DEFAULT_PAGINATION_CLASS`).
 """
 
 
@@ -78,6 +81,10 @@ def check(context: FileContext) -> Iterator[Finding]:
         )
         if not (lists_model or lists_queryset):
             continue  # lists no model rows
+        if is_bounded_slice(view.chain.attribute("queryset")) or (
+            get_queryset is not None and returns_bounded_rows(get_queryset)
+        ):
+            continue  # a bounded slice of rows, such as the latest 20
         if view.chain.defines("paginate_by") or view.chain.defines("get_paginate_by"):
             continue
         label = model_label(context, model) if model is not None else None

@@ -77,12 +77,16 @@ the wrong exception, and keeps views uniform. It runs the same single query.
 
 ## Known problems
 A view is a function with a `request` parameter or a method of a class-based view. A handler that does more than
-answer 404 (logging, a redirect, a fallback object) is not reported, since `get_object_or_404` cannot express it.
+answer 404 (logging, a redirect, a fallback object) is not reported, since `get_object_or_404` cannot express it, and
+neither is one that answers a `JsonResponse(..., status=404)`: `get_object_or_404` would send Django's HTML 404 page
+to a client that expects JSON.
 """
 
 _DOES_NOT_EXIST = frozenset({"django.core.exceptions.ObjectDoesNotExist", "django.core.exceptions.DoesNotExist"})
 _NOT_FOUND_RESPONSES = frozenset({"HttpResponseNotFound"})
-_RESPONSES_WITH_STATUS = frozenset({"HttpResponse", "JsonResponse", "Response", "TemplateResponse", "render"})
+# A JsonResponse answers an API client with a JSON body: get_object_or_404 would answer Django's HTML 404 page
+# instead, so it cannot replace it. DRF's Response stays: DRF answers Http404 with JSON of its own.
+_RESPONSES_WITH_STATUS = frozenset({"HttpResponse", "Response", "TemplateResponse", "render"})
 
 
 def _is_view(context: FileContext, function: nodes.FunctionDef) -> bool:

@@ -58,6 +58,14 @@ def is_string_field(field_class: str | None) -> bool:
     return field_class is not None and field_class.endswith(STRING_FIELD_SUFFIXES)
 
 
+def _article(class_name: str | None) -> str:
+    """ "a" or "an" as the name is read aloud: an EmailField, a URLField (you-are-el), an IPAddressField."""
+    class_name = class_name or ""
+    if class_name[:2].isupper():
+        return "an" if class_name[0] in "AEFHILMNORSX" else "a"
+    return "an" if class_name[:1].lower() in ("a", "e", "i", "o") else "a"
+
+
 def check(context: FileContext) -> Iterator[Finding]:
     for declared in declared_models(context):
         model = declared.info
@@ -70,7 +78,8 @@ def check(context: FileContext) -> Iterator[Finding]:
             if field.unique and field.blank:
                 continue  # NULL keeps several empty values from clashing on the unique constraint
             message = (
-                f'{model.name}.{field.name} is a {field.field_class} with null=True: empty values can be NULL or ""; '
+                f"{model.name}.{field.name} is {_article(field.field_class)} {field.field_class} with null=True: "
+                'empty values can be NULL or ""; '
                 'drop null=True (use blank=True, default="" if it may be empty)'
             )
             fix = Fix(message="remove null=True", path=context.path, line=target.lineno or 1)

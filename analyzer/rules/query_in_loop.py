@@ -52,10 +52,26 @@ Queries that do not depend on the loop (loop-invariant queries) are not reported
 """
 
 
+def _fix_message(method: str | None, model: str) -> str:
+    """What replaces the query per item: one read before the loop, or one write after it for the methods that
+    write when the row is missing or different."""
+    if method == "update_or_create":
+        return (
+            f"write every row at once after the loop with {model}.objects.bulk_create(objs, update_conflicts=True, "
+            "unique_fields=[...], update_fields=[...])"
+        )
+    if method == "get_or_create":
+        return (
+            f"fetch the existing rows once before the loop with {model}.objects.filter(...__in=...) and create the "
+            f"missing ones with {model}.objects.bulk_create(objs) after it"
+        )
+    return f"fetch the rows once before the loop with {model}.objects.in_bulk(...) or .filter(pk__in=...)"
+
+
 def check(context: FileContext) -> Iterator[Finding]:
     for event in first_per_site(events_of(context, EventKind.QUERY_IN_LOOP), key="text"):
         model = model_name(event.model)
-        fix_message = f"fetch the rows once before the loop with {model}.objects.in_bulk(...) or .filter(pk__in=...)"
+        fix_message = _fix_message(event.method, model)
         message = f"{event.text} runs one query per item of the loop at line {event.loop_line}; {fix_message}"
         fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line)
         related = built_here(event.origin) if event.origin is not None and event.origin.line != event.line else ()

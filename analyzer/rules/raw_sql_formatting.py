@@ -55,7 +55,9 @@ Pass values as parameters: `Book.objects.raw("... WHERE id = %s", [book_id])`,
 ## Known problems
 Identifiers (table and column names) cannot be parameters; parts that are constants, constant module-level names,
 `quote_name(...)` results, names from a model's `_meta` (`db_table`, `column`) and `", ".join(["%s"] * n)`
-placeholder lists are treated as safe. `execute()` is
+placeholder lists are treated as safe, and so are values joined from a collection of constants
+(`", ".join(f"'{{t}}'" for t in TYPES)`) whether the collection is a literal, a name bound to one, a class
+attribute (`self.types`) or a parameter that every call in the file fills with one. `execute()` is
 recognised on receivers named like a cursor (`cursor`, `self.cursor`, `connection.cursor()`).
 
 ## References
@@ -115,10 +117,98 @@ def _is_safe_part(context: FileContext, node: nodes.NodeNG, depth: int = 3) -> b
     if isinstance(node, nodes.Attribute) and (node.attrname in _IDENTIFIERS or _reads_meta(node)):
         return True  # a table or column name from the model's options, not outside data
     if isinstance(node, nodes.Call):
-        return callee_name(node).endswith("quote_name") or _is_placeholder_join(node) or callee_name(node) == "len"
+        return (
+            callee_name(node).endswith("quote_name")
+            or _is_placeholder_join(node)
+            or callee_name(node) == "len"
+            or _is_constant_join(context, node, depth)
+        )
     if isinstance(node, nodes.BinOp) and node.op == "+":
         return _is_safe_part(context, node.left, depth - 1) and _is_safe_part(context, node.right, depth - 1)
     return False
+
+
+def _is_constant_join(context: FileContext, node: nodes.Call, depth: int) -> bool:
+    """``", ".join(f"'{t}'" for t in TYPES)``: every value joined comes from a collection of constants."""
+    if not (isinstance(node.func, nodes.Attribute) and node.func.attrname == "join" and len(node.args) == 1):
+        return False
+    argument = node.args[0]
+    if not isinstance(argument, (nodes.GeneratorExp, nodes.ListComp)):
+        return _is_constant_collection(context, argument, depth)
+    targets = {
+        target.name for generator in argument.generators for target in generator.target.nodes_of_class(nodes.AssignName)
+    }
+    if not all(_is_constant_collection(context, generator.iter, depth) for generator in argument.generators):
+        return False
+    # Built from the targets and constants only: a name read from anywhere else could carry outside data.
+    return not any(name.name not in targets for name in argument.elt.nodes_of_class(nodes.Name))
+
+
+def _is_constant_collection(context: FileContext, node: nodes.NodeNG, depth: int) -> bool:
+    """A list, tuple or set of constants: as a literal, a local or module name bound to one, a class attribute
+    (``self.TYPES``) every class in the file binds to one, or a parameter every call in the file passes one to."""
+    if depth < 0:
+        return False
+    if isinstance(node, (nodes.List, nodes.Tuple, nodes.Set)):
+        return all(isinstance(element, nodes.Const) for element in node.elts)
+    if isinstance(node, nodes.Attribute) and isinstance(node.expr, nodes.Name):
+        values = [
+            statement.value
+            for classdef in nodes_of(context.module, nodes.ClassDef)
+            for statement in classdef.body
+            if isinstance(statement, nodes.Assign)
+            and any(
+                isinstance(target, nodes.AssignName) and target.name == node.attrname for target in statement.targets
+            )
+        ]
+        return bool(values) and all(_is_constant_collection(context, value, depth - 1) for value in values)
+    if not isinstance(node, nodes.Name):
+        return False
+    local = single_local_value(node)
+    if local is not None:
+        return _is_constant_collection(context, local, depth - 1)
+    constant = _module_value(context, node.name)
+    if constant is not None:
+        return _is_constant_collection(context, constant, depth - 1)
+    passed = _arguments_passed(context, node)
+    return bool(passed) and all(_is_constant_collection(context, value, depth - 1) for value in passed)
+
+
+def _module_value(context: FileContext, name: str) -> nodes.NodeNG | None:
+    values = [
+        statement.value
+        for statement in context.module.body
+        if isinstance(statement, nodes.Assign)
+        and any(isinstance(target, nodes.AssignName) and target.name == name for target in statement.targets)
+    ]
+    return values[0] if len(values) == 1 else None
+
+
+def _arguments_passed(context: FileContext, name: nodes.Name) -> list[nodes.NodeNG]:
+    """What the calls in this file pass for ``name``, a parameter of the enclosing function (empty when unknown:
+    a call passes it by ``*args``, or the function is not called here)."""
+    function = name.frame()
+    if not isinstance(function, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
+        return []
+    parameters = [argument.name for argument in function.args.args or []]
+    if name.name not in parameters:
+        return []
+    index = parameters.index(name.name)
+    if function.type in ("method", "classmethod") and index > 0:
+        index -= 1  # the call does not pass self or cls
+    passed: list[nodes.NodeNG] = []
+    for call in nodes_of(context.module, nodes.Call):
+        called = call.func.attrname if isinstance(call.func, nodes.Attribute) else getattr(call.func, "name", None)
+        if called != function.name:
+            continue
+        keyword = call_keyword(call, name.name)
+        if keyword is not None:
+            passed.append(keyword)
+        elif index < len(call.args) and not any(isinstance(item, nodes.Starred) for item in call.args[: index + 1]):
+            passed.append(call.args[index])
+        else:
+            return []
+    return passed
 
 
 def _reads_meta(node: nodes.Attribute) -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from astroid import nodes
+
 from analyzer.context import FileContext
 from analyzer.findings import Edit, Finding, Severity
 from analyzer.fix.targets import annotate_count_edit
@@ -46,8 +48,10 @@ DOCS = f"""\
 Finds `count()`, `exists()` or `aggregate()` called on a related manager (`author.books.count()`) once per row.
 
 ## Why is this bad?
-Each row runs its own aggregate query. `annotate(Count("books"))` (or `Exists(...)`) computes the value for every
-row in the same query.
+Each row runs its own aggregate query. `annotate(book_count=Count("books"))` (or `Exists(...)`) computes the value
+for every row in the same query. When the rows are filtered on the same relation (`filter(books__in=...)`), the
+annotation goes before that filter and needs `distinct=True`: after it, `Count()` reuses the filter's join and
+counts only the matching rows.
 
 ## Example
 ```python
@@ -59,9 +63,26 @@ row in the same query.
 """
 
 
+def _filters_on(event: FlowEvent, relation: str) -> bool:
+    """The rows come from a ``filter()``/``exclude()`` on the counted relation (``filter(authors__in=...)``)."""
+    places = [event.origin.node] if event.origin is not None else []
+    if isinstance(event.loop, (nodes.For, nodes.Comprehension)):
+        places.append(event.loop.iter)
+    for place in places:
+        for call in place.nodes_of_class(nodes.Call):
+            if not (isinstance(call.func, nodes.Attribute) and call.func.attrname in ("filter", "exclude")):
+                continue
+            if any((keyword.arg or "").split("__")[0] == relation for keyword in call.keywords or ()):
+                return True
+    return False
+
+
 def _edit(event: FlowEvent) -> Edit | None:
-    # Only a count of a relation of the rows themselves: the annotation goes on those rows.
+    # Only a count of a relation of the rows themselves: the annotation goes on those rows. After a filter() on the
+    # same relation the annotation must go before that filter, which is more than appending a call.
     if event.method != "count" or event.origin is None or event.relation_path != event.field or not event.field:
+        return None
+    if _filters_on(event, event.field):
         return None
     return annotate_count_edit(event.origin.node, event.node, event.relation_path, f"{event.field}_count")
 
@@ -70,7 +91,17 @@ def _fix(event: FlowEvent) -> str:
     if event.method == "exists" and event.remote_field:
         subquery = f'{model_name(event.target)}.objects.filter({event.remote_field}=OuterRef("pk"))'
         return f"add .annotate(has_{event.field}=Exists({subquery}))"
-    return f'add .annotate(Count("{event.relation_path}"))'
+    alias = f"{event.relation_path.replace('__', '_')}_count"
+    row = event.text.partition(".")[0]
+    relation = event.relation_path.split("__")[-1]
+    if _filters_on(event, relation):
+        # After a filter() on the same relation, Count() reuses the filter's join and counts only the rows that
+        # matched it; placed before the filter, it needs distinct=True against the second join.
+        return (
+            f'add .annotate({alias}=Count("{event.relation_path}", distinct=True)) before the .filter() on '
+            f'"{relation}" (after it, Count() counts only the matching rows) and read {row}.{alias}'
+        )
+    return f'add .annotate({alias}=Count("{event.relation_path}")) and read {row}.{alias}'
 
 
 def check(context: FileContext) -> Iterator[Finding]:

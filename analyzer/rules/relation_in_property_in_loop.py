@@ -62,7 +62,8 @@ def _fix(event: FlowEvent) -> str:
     if event.inner_kind in (EventKind.RELATED_MANAGER, EventKind.GENERIC_RELATION):
         return f'add .prefetch_related("{event.relation_path}")'
     if event.inner_kind is EventKind.RELATED_AGGREGATE:
-        return f'add .annotate(Count("{event.relation_path}")) and read the annotation'
+        alias = f"{event.relation_path.replace('__', '_')}_count"
+        return f'add .annotate({alias}=Count("{event.relation_path}")) and read that annotation'
     if event.inner_kind is EventKind.DEFERRED_FIELD:
         return f'add "{event.field}" to .only(...)'
     if event.inner_kind is EventKind.PREFETCH_BYPASS:

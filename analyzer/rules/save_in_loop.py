@@ -65,7 +65,11 @@ def check(context: FileContext) -> Iterator[Finding]:
     for event in first_per_site(events_of(context, EventKind.SAVE_IN_LOOP), key="text"):
         model = event.target or "Model"
         if event.method == "update":
-            fix_message = f"build the changes in the loop and run one {model}.objects.bulk_update(...) after it"
+            fix_message = (
+                f"update the rows at once with {model}.objects.filter(pk__in=...).update(...) when every item gets "
+                f"the same values, or collect the objects and call {model}.objects.bulk_update(objs, [...]) after "
+                "the loop"
+            )
             message = f"{event.text} runs one UPDATE per item of the loop at line {event.loop_line}; {fix_message}"
         else:
             fields = ", ".join(f'"{name}"' for name in event.detail.split(",") if name) or "..."

@@ -12,7 +12,6 @@ from analyzer.integrations.drf import SerializerRead, project_serializer_reads
 from analyzer.integrations.reporting import fix_text, group_reads, make_finding, node_span, problem_text, read_text
 from analyzer.rules._base import Rule
 from analyzer.rules._fixes import event_edit
-from analyzer.rules._flow import model_name
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -129,10 +128,16 @@ def _read_text(read: SerializerRead, path: str) -> str:
     event = read.event
     if read.in_method:
         return read_text(event)
-    row = model_name(event.origin.text.partition(".")[0] if event.origin else "").lower() or "obj"
+    row = _row_name(event.origin.text if event.origin else "") or _row_name(read.origin_text) or "obj"
     if event.kind is EventKind.PROPERTY:
         return f"{row}.{read.field_name}"
     return f"{row}.{path.replace('__', '.')}"
+
+
+def _row_name(queryset_text: str) -> str:
+    """``book`` for rows of ``Book.objects.filter(...)``; empty when the text does not start with a model name."""
+    head = queryset_text.partition(".")[0]
+    return head.lower() if head.isidentifier() and head[:1].isupper() else ""
 
 
 def check(context: FileContext) -> Iterator[Finding]:

@@ -224,6 +224,7 @@ def test_cache_lives_under_the_configuration_root_with_no_temporary_files_left(
         "project",
         "project-index",
         "run",
+        "summary",
     ]
     assert list(folder.rglob(".tmp-*")) == []
     assert (folder / ".gitignore").read_text() == "*\n"

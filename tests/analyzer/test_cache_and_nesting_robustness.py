@@ -99,7 +99,7 @@ def test_spoiled_cache_entries_are_misses_in_this_run_and_the_next(tmp_path: Pat
     analyze([root], Config(), cwd=root, cache_dir=cache)
     entries = [path for path in cache.rglob("*.json") if not path.name.startswith(".")]
     kinds = {path.relative_to(cache).parts[0] for path in entries}
-    assert kinds == {"run", "file", "graph", "parse-index", "project", "project-index"}
+    assert kinds == {"run", "file", "graph", "parse-index", "project", "project-index", "summary"}
     for entry in entries:
         entry.write_text(json.dumps({"format": 1, "payload": payload}), encoding="utf-8")
 

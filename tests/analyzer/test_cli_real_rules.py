@@ -46,6 +46,9 @@ def author_names_fixed():
 def author_names_accepted():
     return [book.author.name for book in Book.objects.all()]  # noqa: ORM101
 """
+PROJECT_LINE = (
+    "Project: no settings module found; 2 models, 1 app, 0 template folders, 0 views, 0 serializers, 0 admin classes."
+)
 EXPECTED_MESSAGE = (
     'book.author is loaded once per row of Book.objects.all() (line 5); add .select_related("author") there'
 )
@@ -64,7 +67,8 @@ def test_related_access_in_loop_is_reported_once_in_text(shop: Path, capsys: pyt
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
     assert lines[0] == f"shop/views.py:6:13: ORM101 [*] {EXPECTED_MESSAGE}"
-    assert lines[2].startswith("Found 1 finding in 3 files")
+    assert lines[2] == PROJECT_LINE
+    assert lines[3].startswith("Found 1 finding in 3 files")
 
 
 def test_related_access_in_loop_compact_line_leaves_the_fix_out(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -75,7 +79,8 @@ def test_related_access_in_loop_compact_line_leaves_the_fix_out(shop: Path, caps
     assert lines[0] == (
         "shop/views.py:6:13: ORM101 [*] book.author is loaded once per row of Book.objects.all() (line 5)"
     )
-    assert lines[2].startswith("Found 1 finding in 3 files")
+    assert lines[2] == PROJECT_LINE
+    assert lines[3].startswith("Found 1 finding in 3 files")
 
 
 def test_related_access_in_loop_in_json_with_fix_and_runtime_confirmation(

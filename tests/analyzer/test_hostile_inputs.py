@@ -20,8 +20,7 @@ from analyzer.errors import ConfigError
 from analyzer.filesystem import FileTooLargeError, NotRegularFileError, read_regular_file
 
 ROOT = Path(__file__).resolve().parents[2]
-SUMMARY_PREFIX = "Found "
-FIXABLE_PREFIX = "[*] "
+CLOSING_PREFIXES = ("Project: ", "Found ")
 
 
 def run_cli(cwd: Path, *argv: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
@@ -43,11 +42,11 @@ def run_cli(cwd: Path, *argv: str, timeout: float = 120) -> subprocess.Completed
 
 
 def report_lines(stdout: str) -> list[str]:
-    """The report without its timed summary line and the count of fixable findings after it."""
+    """The findings and errors of the report, without its closing lines (the project footer, its warnings, the timed
+    summary and the count of fixable findings), which other tests check exactly."""
     lines = stdout.splitlines()
-    if lines and lines[-1].startswith(FIXABLE_PREFIX):
-        lines.pop()
-    return [line for line in lines if not line.startswith(SUMMARY_PREFIX)]
+    closing = next((index for index, line in enumerate(lines) if line.startswith(CLOSING_PREFIXES)), len(lines))
+    return lines[:closing]
 
 
 GOOD_SOURCE = """\

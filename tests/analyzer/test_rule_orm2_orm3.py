@@ -71,6 +71,48 @@ def test_orm201_helper_function_querying_per_item_reports_at_the_call(tmp_path: 
     assert findings[0].message.startswith("price_of(...) runs one query per item")
 
 
+def test_orm201_get_or_create_and_update_or_create_per_item_are_told_to_write_in_bulk(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def import_tags(names, prices):
+            for name in names:  # loop
+                Tag.objects.get_or_create(name=name)  # expect
+                Book.objects.update_or_create(title=name, defaults={"price": prices[name]})  # expect
+        """,
+    )
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == expected(source, "ORM201")
+    assert [finding.message for finding in findings] == [
+        f"Tag.objects.get_or_create(...) runs one query per item of the loop at line {loop}; fetch the existing "
+        "rows once before the loop with Tag.objects.filter(...__in=...) and create the missing ones with "
+        "Tag.objects.bulk_create(objs) after it",
+        f"Book.objects.update_or_create(...) runs one query per item of the loop at line {loop}; write every row "
+        "at once after the loop with Book.objects.bulk_create(objs, update_conflicts=True, unique_fields=[...], "
+        "update_fields=[...])",
+    ]
+
+
+def test_orm301_update_per_item_names_update_and_bulk_update(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def restock(books):
+            for book in books:  # loop
+                Book.objects.filter(pk=book.pk).update(stock=0)  # expect
+        """,
+    )
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == expected(source, "ORM301")
+    assert findings[0].message == (
+        f"Book.objects.filter(...).update(...) runs one UPDATE per item of the loop at line {loop}; update the rows "
+        "at once with Book.objects.filter(pk__in=...).update(...) when every item gets the same values, or collect "
+        "the objects and call Book.objects.bulk_update(objs, [...]) after the loop"
+    )
+
+
 def test_orm202_related_count_and_exists_per_row(tmp_path: Path) -> None:
     source, findings = flow_findings(
         tmp_path,
@@ -83,9 +125,28 @@ def test_orm202_related_count_and_exists_per_row(tmp_path: Path) -> None:
     )
     assert codes_and_lines(findings) == expected(source, "ORM202")
     assert [finding.fix.message for finding in findings if finding.fix] == [
-        'add .annotate(Count("books"))',
+        'add .annotate(books_count=Count("books")) and read author.books_count',
         'add .annotate(has_books=Exists(Book.objects.filter(author=OuterRef("pk"))))',
     ]
+
+
+def test_orm202_count_of_the_relation_the_rows_are_filtered_on_annotates_before_the_filter(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def shared_books(author):
+            for book in Book.objects.filter(tags__name="classic"):  # loop
+                print(book.tags.count())  # expect
+        """,
+    )
+    loop = marked_lines(source, "# loop")[0]
+
+    assert codes_and_lines(findings) == expected(source, "ORM202")
+    assert findings[0].message == (
+        f"book.tags.count() runs one query per row of Book.objects.filter(...) (line {loop}); "
+        'add .annotate(tags_count=Count("tags", distinct=True)) before the .filter() on "tags" '
+        "(after it, Count() counts only the matching rows) and read book.tags_count there"
+    )
 
 
 def test_orm202_count_of_prefetched_relation_uses_the_cache_and_is_quiet(tmp_path: Path) -> None:

@@ -101,3 +101,54 @@ def test_related_manager_tested_per_row_is_reported_once_as_orm102(tmp_path: Pat
         """,
     )
     assert codes_and_lines(findings) == expected(source, "ORM102")
+
+
+def test_orm401_orm402_on_a_cached_attribute_reused_later_are_quiet_beside_a_property(tmp_path: Path) -> None:
+    # A cached_property (or a plain attribute) keeps the rows len() or the test fetched: the template or the next
+    # reader iterates the filled cache. A property builds a new queryset on every read, so its rows are unused.
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        from django.utils.functional import cached_property
+
+
+        class Shelf:
+            @cached_property
+            def books(self):
+                return Book.objects.filter(price__gt=0)
+
+            @property
+            def fresh_books(self):
+                return Book.objects.filter(price__gt=0)
+
+            def summary(self):
+                if not self.books:
+                    return ""
+                if not self.fresh_books:  # expect
+                    return ""
+                return len(self.books)
+        """,
+    )
+    assert codes_and_lines(findings) == expected(source, "ORM402")
+    assert findings[0].message == (
+        "testing self.fresh_books loads every Book row only to see if there is one; use self.fresh_books.exists()"
+    )
+
+
+def test_orm402_walrus_names_the_tested_queryset_and_is_quiet_when_the_name_is_reused(tmp_path: Path) -> None:
+    source, findings = flow_findings(
+        tmp_path,
+        """
+        def first_title(request):
+            if books := Book.objects.filter(price__gt=0):
+                request.books = books
+            if cheap := Book.objects.filter(price=0):  # expect
+                return "cheap"
+            return ""
+        """,
+    )
+    assert codes_and_lines(findings) == expected(source, "ORM402")
+    assert findings[0].message == (
+        "testing Book.objects.filter(price=0) loads every Book row only to see if there is one; "
+        "use Book.objects.filter(price=0).exists()"
+    )

@@ -123,3 +123,20 @@ def test_len_compared_with_zero_is_orm403_not_orm401(tmp_path: Path) -> None:
     )
 
     assert codes_and_lines(found) == [("ORM403", 13)]
+
+
+def test_a_long_comparison_is_named_with_its_arguments_elided(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """\
+def next_free_title(root, number):
+    while Book.objects.filter(title=f"{root} volume {number}", stock__gte=0).count() > 0:
+        number += 1
+    return number
+""",
+    )
+
+    assert [finding.message for finding in found] == [
+        "Book.objects.filter(...).count() > 0 counts every Book row only to see if there is one; "
+        "use Book.objects.filter(...).exists()"
+    ]

@@ -127,3 +127,30 @@ def dict_lookup(request):
     )
 
     assert found == []
+
+
+def test_a_json_404_for_an_api_client_is_quiet_beside_an_html_twin(tmp_path: Path) -> None:
+    found = findings(
+        tmp_path,
+        """\
+from django.http import JsonResponse
+
+
+def toggle(request, pk):
+    try:
+        book = Book.objects.get(pk=pk)
+    except Book.DoesNotExist:
+        return JsonResponse({"error": "Book not found"}, status=404)
+    return JsonResponse({"title": book.title})
+
+
+def page(request, pk):
+    try:
+        book = Book.objects.get(pk=pk)
+    except Book.DoesNotExist:
+        return HttpResponse("missing", status=404)
+    return render(request, "book.html", {"book": book})
+""",
+    )
+
+    assert codes_and_lines(found) == [("ORM406", 28)]

@@ -109,3 +109,38 @@ def search(term, ids):
     )
 
     assert found == []
+
+
+def test_sql_joined_from_a_class_constant_passed_through_a_parameter_is_quiet(tmp_path: Path) -> None:
+    # TYPES reaches the SQL through a parameter every call fills from a class attribute of constants; the twin
+    # passes request data the same way and is reported.
+    found = findings(
+        tmp_path,
+        """\
+class Counts:
+    types = ["TUTORIAL", "ARTICLE"]
+
+    @staticmethod
+    def counted(kind, types):
+        sql = "SELECT COUNT(*) FROM t WHERE type IN ({})".format(", ".join(f"'{t}'" for t in types))
+        return Book.objects.extra(select={"n": sql})
+
+    def show(self):
+        return self.counted("all", self.types)
+
+
+def tagged(names):
+    sql = "SELECT COUNT(*) FROM t WHERE tag IN ({})".format(", ".join(f"'{n}'" for n in names))
+    return Book.objects.extra(select={"n": sql})
+
+
+def tag_view(request):
+    return tagged(request.GET.getlist("tag"))
+""",
+    )
+
+    assert codes_and_lines(found) == [("ORM408", 26)]
+    assert found[0].message == (
+        "SQL built with str.format() is passed to extra(select=...): values are not escaped (SQL injection); "
+        "use %s placeholders and pass the values as params"
+    )

@@ -125,3 +125,32 @@ class TypesView(ListView):
     )
 
     assert found == []
+
+
+def test_list_view_of_a_bounded_slice_is_quiet_beside_an_unbounded_twin(tmp_path: Path) -> None:
+    found = analyze_snippet(
+        tmp_path,
+        MODELS
+        + """\
+class LatestBooks(ListView):
+    queryset = Book.objects.order_by("-pk")[:20]
+
+
+class LatestBooksByPage(ListView):
+    def get_queryset(self):
+        books = Book.objects.order_by("-pk")[: self.kwargs["count"]]
+        return books
+
+
+class BooksFromTheTenth(ListView):
+    def get_queryset(self):
+        # Sliced without an upper bound: every row from the tenth on.
+        return Book.objects.order_by("-pk")[10:]
+""",
+        select=("ORM409",),
+    )
+
+    assert codes_and_lines(found) == [("ORM409", 26)]
+    assert found[0].message == (
+        "BooksFromTheTenth lists every row of its queryset on one page; set paginate_by (say paginate_by = 25)"
+    )

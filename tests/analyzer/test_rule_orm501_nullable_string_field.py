@@ -55,12 +55,16 @@ class Page(models.Model):
     )
 
     assert codes_and_lines(found) == [("ORM501", 9), ("ORM501", 10), ("ORM501", 11), ("ORM501", 12), ("ORM501", 13)]
-    assert [finding.message.split(" is a ")[1].split(" ")[0] for finding in found] == [
-        "TextField",
-        "SlugField",
-        "EmailField",
-        "URLField",
-        "RichTextField",
+    assert [finding.message for finding in found] == [
+        f'Page.{name} is {kind} with null=True: empty values can be NULL or ""; '
+        'drop null=True (use blank=True, default="" if it may be empty)'
+        for name, kind in [
+            ("body", "a TextField"),
+            ("slug", "a SlugField"),
+            ("email", "an EmailField"),
+            ("website", "a URLField"),
+            ("intro", "a RichTextField"),
+        ]
     ]
 
 

@@ -125,6 +125,61 @@ def test_app_dirs_follows_the_django_backend_and_django_defaults(tmp_path: Path)
     assert read(tmp_path, jinja) == SettingsInfo(module="proj.settings", path=tmp_path / "proj" / "settings.py")
 
 
+_LOADERS = {
+    "app-directories-loader-without-app-dirs": (
+        """
+        TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": ["templates"],
+                      "OPTIONS": {"loaders": ["django.template.loaders.filesystem.Loader",
+                                              "django.template.loaders.app_directories.Loader"]}}]
+        """,
+        True,
+        ("templates",),
+    ),
+    "cached-loader-wrapping-a-variable": (
+        """
+        loaders = ("django.template.loaders.filesystem.Loader", "django.template.loaders.app_directories.Loader")
+        loaders = (("django.template.loaders.cached.Loader", loaders),)
+        TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "OPTIONS": {"loaders": loaders}}]
+        """,
+        True,
+        (),
+    ),
+    "filesystem-loader-with-its-own-folders": (
+        """
+        TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                      "OPTIONS": {"loaders": [("django.template.loaders.filesystem.Loader", ["shared/tpl"])]}}]
+        """,
+        False,
+        ("shared/tpl",),
+    ),
+    "loaders-not-readable": (
+        """
+        TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                      "OPTIONS": {"loaders": compute_loaders()}}]
+        """,
+        True,
+        (),
+    ),
+    "locmem-loader-only": (
+        """
+        TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates",
+                      "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {"a.html": "x"})]}}]
+        """,
+        False,
+        (),
+    ),
+}
+
+
+@pytest.mark.parametrize(("source", "app_dirs", "folders"), list(_LOADERS.values()), ids=list(_LOADERS))
+def test_template_loaders_decide_app_folders_and_add_folders(
+    tmp_path: Path, source: str, app_dirs: bool, folders: tuple[str, ...]
+) -> None:
+    info = read(tmp_path, source)
+
+    assert (info.app_dirs, info.template_dirs) == (app_dirs, tuple(tmp_path / folder for folder in folders))
+
+
 def test_unresolvable_settings_are_skipped_never_a_crash(tmp_path: Path) -> None:
     info = read(
         tmp_path,
