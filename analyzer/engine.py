@@ -54,6 +54,7 @@ from analyzer.progress import Progress
 from analyzer.rules import Rule
 from analyzer.settings_reader import read_settings
 from analyzer.suppressions import PerFileIgnores, SourceLines, apply_suppressions
+from analyzer.syntax_version import needed_python
 
 logger = logging.getLogger(__name__)
 
@@ -118,9 +119,14 @@ def read_source(source: SourceFile, max_file_size: int) -> str | FileError:
     return data if isinstance(data, FileError) else decode_source(source, data)
 
 
-def _syntax_error(source: SourceFile, cause: BaseException) -> FileError:
+def _syntax_error(source: SourceFile, cause: BaseException, text: str) -> FileError:
     if isinstance(cause, SyntaxError) and cause.lineno:
-        return FileError(source.display_path, f"syntax error at line {cause.lineno}: {cause.msg}")
+        error = f"syntax error at line {cause.lineno}: {cause.msg}"
+        needed = needed_python(text, cause.lineno)
+        if needed is not None:
+            python = f"Python {needed[0]}.{needed[1]}"
+            error = f"needs {python} to parse ({error}); run the analyzer with that Python"
+        return FileError(source.display_path, error)
     return FileError(source.display_path, f"syntax error: {cause}")
 
 
@@ -133,7 +139,7 @@ def parse_source(builder: astroid.builder.AstroidBuilder, source: SourceFile, te
     try:
         module, _ = builder._data_build(text, source.modname, str(source.path))
     except astroid.AstroidSyntaxError as error:
-        return _syntax_error(source, error.error)
+        return _syntax_error(source, error.error, text)
     except astroid.AstroidBuildingError as error:
         return FileError(source.display_path, f"cannot parse file: {error}")
     except RecursionError:
@@ -150,7 +156,7 @@ def check_syntax(source: SourceFile, text: str) -> FileError | None:
         # astroid's own parse step, so the message is the one a parsed file would get.
         astroid.builder._parse_string(text, type_comments=True, modname=source.modname)
     except (SyntaxError, ValueError, TypeError, MemoryError) as error:
-        return _syntax_error(source, error)
+        return _syntax_error(source, error, text)
     except RecursionError:
         return FileError(source.display_path, "cannot parse file: it is nested too deeply")
     return None
