@@ -2,8 +2,8 @@
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
 ``format``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus ``exclude``,
-``per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is ``--no-cache``). Paths and glob patterns
-in the file are relative to the file's folder. Command-line flags replace the file's values.
+``per-file-ignores``, ``settings``, ``django-version`` and ``cache`` (``cache = false`` is ``--no-cache``). Paths
+and glob patterns in the file are relative to the file's folder. Command-line flags replace the file's values.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from analyzer.django_version import parse_version
 from analyzer.errors import ConfigError, UsageError
 from analyzer.rules import Rule
 
@@ -44,6 +45,8 @@ class Config:
     # folder, or the current directory when there is none.
     root: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    # The Django release the project targets ("6.1"); None: read from its requirements (analyzer.django_version).
+    django_version: str | None = None
 
 
 def _matches(code: str, selector: str) -> bool:
@@ -173,6 +176,10 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
                 raise ConfigError(f"{source}: settings must be a dotted module name, got {value!r}")
             options["settings"] = value
+        elif key == "django-version":
+            if not isinstance(value, str) or parse_version(value) is None:
+                raise ConfigError(f'{source}: django-version must be a version string such as "6.1", got {value!r}')
+            options["django_version"] = value
         elif key in ("exit-zero", "cache"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
