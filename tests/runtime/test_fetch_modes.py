@@ -20,6 +20,7 @@ from catalog.models import Author, Book, Comment
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.test.utils import CaptureQueriesContext
 from django.urls import path
@@ -146,6 +147,33 @@ def test_rows_of_a_related_manager_are_peers_of_each_other_only(catalogue: Catal
         ("lazy_load", "books", 3, line),
         ("lazy_load", "publisher", 3, line),
     ]
+
+
+def test_rows_of_a_plain_prefetch_load_one_at_a_time_under_an_outer_fetch_peers(catalogue: Catalogue) -> None:
+    # Django prefetches a reverse FK with the related model's own queryset, in FETCH_ONE: each publisher is a query.
+    with detect(root=str(ROOT)) as detection, CaptureQueriesContext(connection) as captured:
+        for author in Author.objects.fetch_mode(FETCH_PEERS).prefetch_related("books"):
+            assert [book.publisher.name for book in author.books.all()]  # access: plain-prefetch
+    assert len(captured.captured_queries) == 5
+    assert summary(detection.findings) == [
+        (
+            "lazy_load",
+            "catalog.Book",
+            "publisher",
+            3,
+            line_of(THIS, "access: plain-prefetch"),
+            'add .select_related("books__publisher")',
+        ),
+    ]
+
+
+def test_rows_of_a_prefetch_queryset_take_its_fetch_peers(catalogue: Catalogue) -> None:
+    books = Prefetch("books", queryset=Book.objects.fetch_mode(FETCH_PEERS))
+    with detect(root=str(ROOT)) as detection, CaptureQueriesContext(connection) as captured:
+        for author in Author.objects.prefetch_related(books):
+            assert [book.publisher.name for book in author.books.all()]
+    assert len(captured.captured_queries) == 3
+    assert detection.findings == []
 
 
 def test_explicit_fetch_one_is_the_default_lazy_load(catalogue: Catalogue) -> None:
