@@ -15,6 +15,7 @@ integrations only what the re-checked files reach is parsed (``_partial_group``,
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import io
 import logging
@@ -47,6 +48,7 @@ from analyzer.config import Config, select_rules, validate_selectors
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import FileContext, ProjectContext, SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
+from analyzer.django_version import target_django_version
 from analyzer.findings import AnalysisResult, FileError, Finding
 from analyzer.modelgraph import ModelGraph
 from analyzer.prefilter import FileFacts, ImportGraph, scan
@@ -898,6 +900,8 @@ def analyze(
     errors = list(discovery.errors)
     sources = discovery.files
     settings = read_settings(sources, config.settings, search_roots=[root, cwd])
+    django_version = target_django_version(config.django_version, [cwd / path for path in paths])
+    settings = dataclasses.replace(settings, django_version=django_version)
     if config.settings and settings.module is None:
         errors.append(FileError(PROJECT_ERROR_PATH, f"settings module {config.settings} not found"))
 

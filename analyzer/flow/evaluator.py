@@ -47,7 +47,7 @@ from analyzer.flow.values import (
     retag,
 )
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph
-from analyzer.queryset import EVALUATING_METHODS, MethodKind, QuerySetState, method_kind
+from analyzer.queryset import EVALUATING_METHODS, FetchMode, MethodKind, QuerySetState, fetch_mode_named, method_kind
 
 if TYPE_CHECKING:
     from analyzer.context import ProjectContext
@@ -67,6 +67,18 @@ _AGGREGATE_METHODS = frozenset({"count", "exists", "aggregate"})
 _STRING_BUILTINS = frozenset({"str", "repr", "format", "print"})
 _COLLECTION_BUILTINS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "reversed", "iter"})
 _ASYNC_METHODS = {f"a{name}": name for name in EVALUATING_METHODS | {"iterator"}}
+
+
+def _fetch_mode_argument(node: nodes.Call) -> FetchMode:
+    """``fetch_mode(models.FETCH_PEERS)`` or ``fetch_mode(FETCH_PEERS)``; anything else cannot be read."""
+    if len(node.args) != 1 or node.keywords:
+        return FetchMode.UNKNOWN
+    argument = node.args[0]
+    if isinstance(argument, nodes.Attribute):
+        return fetch_mode_named(argument.attrname)
+    if isinstance(argument, nodes.Name):
+        return fetch_mode_named(argument.name)
+    return FetchMode.UNKNOWN
 
 
 def short_text(node: nodes.NodeNG) -> str:
@@ -662,13 +674,13 @@ class Frame:
         if relation.kind is FieldKind.FIELD:
             if per_row and row is not None and not instance.prefix and row.state.is_deferred(name):
                 how = "defer" if name in row.state.deferred_fields else "only"
-                self.emit(EventKind.DEFERRED_FIELD, node, instance, relation, path, method=how)
+                self.per_row_load(EventKind.DEFERRED_FIELD, node, instance, relation, path, method=how)
             return plain
         if relation.is_manager:
             return RelatedManager(instance, relation, path, expression_text(node))
         if relation.kind is FieldKind.GENERIC_FOREIGN_KEY:
             if per_row and row is not None and not row.state.is_eager(path):
-                self.emit(EventKind.GENERIC_RELATION, node, instance, relation, path)
+                self.per_row_load(EventKind.GENERIC_RELATION, node, instance, relation, path)
             return plain
         if relation.target is None:
             return plain
@@ -680,8 +692,27 @@ class Frame:
         if row is None:
             return Instance(relation.target, born_in=instance.born_in)
         if per_row and not row.state.is_eager(path):
-            self.emit(EventKind.RELATED_ACCESS, node, instance, relation, path)
+            self.per_row_load(EventKind.RELATED_ACCESS, node, instance, relation, path)
         return Instance(relation.target, row=row, prefix=path, born_in=instance.born_in)
+
+    def per_row_load(
+        self,
+        kind: EventKind,
+        node: nodes.NodeNG,
+        instance: Instance,
+        relation: FieldInfo,
+        path: str,
+        *,
+        method: str | None = None,
+    ) -> None:
+        """A lazy load of a relation or deferred field per row, as the rows' fetch mode makes it happen."""
+        row = instance.row
+        mode = row.state.fetch_mode_at(instance.prefix, self.graph) if row is not None else FetchMode.ONE
+        if mode is FetchMode.ONE:
+            self.emit(kind, node, instance, relation, path, method=method)
+        elif mode is FetchMode.RAISE:
+            self.emit(EventKind.FETCH_RAISE_LOAD, node, instance, relation, path, method=method, inner_kind=kind)
+        # FETCH_PEERS loads it for all the rows in one query; a mode the analysis cannot read reports nothing.
 
     def related_id(self, node: nodes.NodeNG, instance: Instance, relation: FieldInfo) -> None:
         key = node.parent
@@ -740,6 +771,7 @@ class Frame:
         *,
         method: str | None = None,
         text: str | None = None,
+        inner_kind: EventKind | None = None,
     ) -> None:
         row = instance.row
         if row is None:
@@ -763,6 +795,7 @@ class Frame:
                 prefix_selected=prefix_selected,
                 through_prefetch=self.crosses_manager(row.state.model, instance.prefix),
                 remote_field=relation.remote_field,
+                inner_kind=inner_kind,
             )
         )
 
@@ -1220,6 +1253,8 @@ class Frame:
             return state.with_select_related(literal, self.graph)
         if name == "prefetch_related":
             return self.apply_prefetch(state, arguments, node)
+        if name == "fetch_mode":
+            return state.with_fetch_mode(_fetch_mode_argument(node))
         if name == "only":
             return state.with_only(literal)
         if name == "defer":
@@ -1260,9 +1295,12 @@ class Frame:
 
     def fresh_related_queryset(self, manager: RelatedManager, node: nodes.NodeNG) -> QuerySet:
         target = manager.relation.target or ""
+        owner = manager.owner.row
+        # Django gives a related manager's queryset the fetch mode of the instance it belongs to.
+        mode = owner.state.fetch_mode_at(manager.owner.prefix, self.graph) if owner is not None else FetchMode.ONE
         return QuerySet(
             model=target,
-            state=QuerySetState(target),
+            state=QuerySetState(target, fetch_mode=mode),
             origin=Origin(self.path, node.lineno or 0, short_text(node), node),
             from_related=True,
         )
@@ -1298,7 +1336,14 @@ class Frame:
                 )
             loops = _loops_of(owner)
             return Tainted(loops) if loops else UNKNOWN
-        if name in _BYPASS_METHODS or name in ("annotate", "select_related", "prefetch_related", "only", "defer"):
+        if name in _BYPASS_METHODS or name in (
+            "annotate",
+            "select_related",
+            "prefetch_related",
+            "only",
+            "defer",
+            "fetch_mode",
+        ):
             if per_row:
                 if prefetched:
                     if name in _BYPASS_METHODS:

@@ -9,6 +9,7 @@ from analyzer.findings import Finding, Severity
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.rules._base import Rule
 from analyzer.rules._flow import built_here, events_of, finding_for, origin_fix, where
+from analyzer.rules._version_fixes import with_fetch_peers
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -95,7 +96,7 @@ def check(context: FileContext) -> Iterator[Finding]:
             fix_text = _fix(item)
             if fix_text not in fixes:
                 fixes.append(fix_text)
-        fix = _merge_fixes(fixes)
+        fix = with_fetch_peers(_merge_fixes(fixes), context, *events)
         message = (
             f"{event.text} runs {described}, which reads {' and '.join(inner_texts)} once per row of "
             f"{event.origin.text} ({where(event, event.origin)}); {fix} there"
