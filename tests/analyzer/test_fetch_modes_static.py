@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tests.analyzer.flow_helpers import expected, flow_findings, marked_lines
-from tests.analyzer.helpers import codes_and_lines
+from tests.analyzer.helpers import analyze_tree, codes_and_lines
 
 PEERS_ALTERNATIVE = " or .fetch_mode(models.FETCH_PEERS)"
 
@@ -329,3 +329,48 @@ def test_django_61_fix_for_a_generic_key_a_partial_select_related_and_a_property
         ("ORM103", 'add .prefetch_related("comments")'),
         ("ORM104", f'add .select_related("book__publisher"){PEERS_ALTERNATIVE}'),
     ]
+
+
+TEMPLATE_MODELS = """
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+    def __str__(self):
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+
+    def __str__(self):
+        return self.title
+"""
+TEMPLATE_VIEWS = """
+from django.db import models
+from django.shortcuts import render
+
+from shop.models import Book
+
+
+def book_list(request):
+    books = Book.objects.{mode}
+    return render(request, "shop/book_list.html", {{"books": books}})
+"""
+BOOK_LOOP = "{% for book in books %}\n<li>{{ book.title }} by {{ book.author.name }}</li>\n{% endfor %}\n"
+
+
+def test_template_loop_over_a_fetch_peers_queryset_is_quiet_and_fetch_one_is_orm110(tmp_path: Path) -> None:
+    def findings(folder: str, mode: str) -> list[tuple[str, int]]:
+        files = {
+            "shop/models.py": TEMPLATE_MODELS,
+            "shop/views.py": TEMPLATE_VIEWS.format(mode=mode),
+            "shop/templates/shop/book_list.html": BOOK_LOOP,
+        }
+        return codes_and_lines(analyze_tree(tmp_path / folder, files, select=("ORM110",)).findings)
+
+    assert findings("peers", "fetch_mode(models.FETCH_PEERS)") == []
+    assert findings("one", "fetch_mode(models.FETCH_ONE)") == [("ORM110", 2)]
