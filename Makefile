@@ -68,17 +68,30 @@ bench: venv
 docs: venv
 	$(BIN)/python -m analyzer.docs
 
-PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+PIP_COMPILE_FLAGS = --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+PIP_COMPILE = $(BIN)/pip-compile $(PIP_COMPILE_FLAGS)
+# The Django 5.2, 6.0 and 6.1 legs of the support matrix (.ci/run) are pinned on Python 3.12, through a pip-tools
+# venv of that Python (found in pyenv's versions or as python3.12 on PATH, like CI finds it).
+LEG_REQUIREMENTS := django52 django60 django61
+TOOLS_312 := venv-pip-tools-py3.12
+PIP_COMPILE_312 = $(TOOLS_312)/bin/pip-compile $(PIP_COMPILE_FLAGS)
 
-requirements: $(BIN)/python
+$(TOOLS_312)/bin/pip-compile:
+	@PY312="$$(bash .ci/find-python.sh 3.12)" || { echo "make requirements: no Python 3.12 for the Django 5.2-6.1 pins"; exit 2; }; \
+		"$$PY312" -m venv $(TOOLS_312)
+	$(TOOLS_312)/bin/python -m pip install --quiet pip-tools
+
+requirements: $(BIN)/python $(TOOLS_312)/bin/pip-compile
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(PIP_COMPILE) --output-file requirements/development.txt requirements/development.in
 	$(PIP_COMPILE) --output-file requirements/django42.txt requirements/django42.in
+	$(foreach leg,$(LEG_REQUIREMENTS),$(PIP_COMPILE_312) --output-file requirements/$(leg).txt requirements/$(leg).in;)
 
-requirements-upgrade: $(BIN)/python
+requirements-upgrade: $(BIN)/python $(TOOLS_312)/bin/pip-compile
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(PIP_COMPILE) --upgrade --output-file requirements/development.txt requirements/development.in
 	$(PIP_COMPILE) --upgrade --output-file requirements/django42.txt requirements/django42.in
+	$(foreach leg,$(LEG_REQUIREMENTS),$(PIP_COMPILE_312) --upgrade --output-file requirements/$(leg).txt requirements/$(leg).in;)
 
 clean:
 	rm -rf $(DEMO_DIR) .django-orm-analyzer-cache .pytest_cache .mypy_cache .ruff_cache

@@ -29,6 +29,7 @@ from analyzer.config import (
     unknown_selectors,
     validate_selectors,
 )
+from analyzer.django_version import parse_version
 from analyzer.docs import default_label, rule_page
 from analyzer.engine import analyze
 from analyzer.errors import AnalyzerError, UsageError
@@ -75,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--exclude", metavar="GLOBS", help="comma-separated glob patterns of files to skip")
     parser.add_argument("--settings", metavar="MODULE", help="dotted Django settings module to read statically")
+    parser.add_argument(
+        "--django-version",
+        type=_django_version,
+        metavar="X.Y",
+        help="the Django release the project targets, for the fixes offered (default: read from its requirements)",
+    )
     parser.add_argument("--config", type=Path, metavar="FILE", help="configuration file (default: nearest pyproject)")
     parser.add_argument("--baseline", metavar="FILE", help="report only findings that are not in this baseline")
     parser.add_argument("--write-baseline", metavar="FILE", help="write all current findings to FILE and exit 0")
@@ -112,6 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _django_version(value: str) -> str:
+    if parse_version(value) is None:
+        raise argparse.ArgumentTypeError(f'expected a version such as "6.1", got {value!r}')
+    return value
+
+
 def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
     """The file's settings, then the flags given on the command line on top."""
     config_file = options.config if options.config is not None else find_config_file(cwd)
@@ -124,6 +137,7 @@ def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
         "extend_select": options.extend_select,
         "exclude": tuple(part.strip() for part in options.exclude.split(",")) if options.exclude else None,
         "settings": options.settings,
+        "django_version": options.django_version,
         "output_format": options.format,
         "show_fix": options.show_fix,
         "baseline": options.baseline,

@@ -2,10 +2,10 @@
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
 ``format``, ``show-fix``, ``baseline``, ``runtime-report``, ``exit-zero``, ``statistics``, ``jobs``,
-``max-file-size``) plus ``exclude``, ``per-file-ignores``, ``extend-per-file-ignores``, ``settings`` and ``cache``
-(``cache = false`` is ``--no-cache``), and the fix switches ``fix``, ``unsafe-fixes``, ``fixable`` and
-``unfixable``. Paths and glob patterns in the file are relative to the file's folder. Command-line flags replace the
-file's values.
+``max-file-size``) plus ``exclude``, ``per-file-ignores``, ``extend-per-file-ignores``, ``settings``,
+``django-version`` and ``cache`` (``cache = false`` is ``--no-cache``), and the fix switches ``fix``,
+``unsafe-fixes``, ``fixable`` and ``unfixable``. Paths and glob patterns in the file are relative to the file's
+folder. Command-line flags replace the file's values.
 
 Tests and management commands get a default ``per-file-ignores`` (``DEFAULT_PER_FILE_IGNORES``): a
 ``per-file-ignores`` table replaces it, ``extend-per-file-ignores`` adds to it.
@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from analyzer import rules as rule_registry
+from analyzer.django_version import parse_version
 from analyzer.errors import ConfigError, UsageError
 from analyzer.filesystem import FileTooLargeError, NotRegularFileError, is_regular_file, read_regular_file
 from analyzer.rules import Rule
@@ -71,6 +72,8 @@ class Config:
     unsafe_fixes: bool = False  # and the unsafe ones too
     fixable: tuple[str, ...] = ()  # codes or prefixes whose fixes may be applied; empty: every code
     unfixable: tuple[str, ...] = ()  # codes or prefixes whose fixes are never applied
+    # The Django release the project targets ("6.1"); None: read from its requirements (analyzer.django_version).
+    django_version: str | None = None
 
 
 def _matches(code: str, selector: str) -> bool:
@@ -290,6 +293,11 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
                 problems.add(f"settings must be a dotted module name, got {value!r}")
                 continue
             options["settings"] = value
+        elif key == "django-version":
+            if not isinstance(value, str) or parse_version(value) is None:
+                problems.add(f'django-version must be a version string such as "6.1", got {value!r}')
+                continue
+            options["django_version"] = value
         elif key in ("exit-zero", "cache", "show-fix", "fix", "unsafe-fixes", "statistics"):
             if not isinstance(value, bool):
                 problems.add(f"{key} must be true or false, got {value!r}")

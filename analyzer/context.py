@@ -183,6 +183,8 @@ class SettingsInfo:
     auth_user_model: str = "auth.User"
     template_dirs: tuple[Path, ...] = ()
     app_dirs: bool = True
+    # The Django release the project targets (analyzer.django_version), for fixes that need a newer one.
+    django_version: tuple[int, int] | None = None
 
 
 @dataclass

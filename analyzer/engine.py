@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from analyzer.config import Config, configured_per_file_ignores, select_rules, v
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
+from analyzer.django_version import target_django_version
 from analyzer.errors import UsageError
 from analyzer.findings import AnalysisResult, FileError, Finding
 from analyzer.groups import build_group, prefilter_applies
@@ -84,6 +85,8 @@ def discover_project(paths: Sequence[str | Path], config: Config, cwd: Path, roo
     discovery = discover([Path(path) for path in paths], cwd, exclude=PathMatcher.from_strings(config.exclude, root))
     errors = list(discovery.errors)
     settings = read_settings(discovery.files, config.settings, search_roots=[root, cwd])
+    django_version = target_django_version(config.django_version, [cwd / path for path in paths])
+    settings = replace(settings, django_version=django_version)
     if config.settings and settings.module is None:
         # A settings module asked for by name that is not there is a usage error (exit 2), like a missing path.
         raise UsageError(f"settings module {config.settings} not found")

@@ -3,16 +3,38 @@
 Paths are relation paths from the queryset's model joined with ``__`` ("book__author"); every prefix of a
 select_related / prefetch_related path is recorded too, because Django loads them all. ``Prefetch(..., to_attr=)``
 records the attribute path the rows expose, mapped to the relation path it holds.
+
+The fetch mode (Django 6.1's ``fetch_mode()``) is the rows' own; the objects loaded from them take it, as Django
+copies it, except the rows of a prefetched to-many relation, which Django loads with the related model's own
+queryset (FETCH_ONE) unless a ``Prefetch`` queryset gives them its mode.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from enum import StrEnum
 
 from analyzer.modelgraph import FieldKind, ModelGraph
 
 # Django's select_related() without arguments follows non-null forward FKs this deep.
 _SELECT_ALL_DEPTH = 5
+
+
+class FetchMode(StrEnum):
+    """How a row loads a relation or deferred field it does not hold (Django 6.1; before, always ONE)."""
+
+    ONE = "FETCH_ONE"  # one query per instance: the N+1
+    PEERS = "FETCH_PEERS"  # one query for every instance fetched together: not an N+1
+    RAISE = "FETCH_RAISE"  # the read raises FieldFetchBlocked
+    UNKNOWN = "unknown"  # set from an expression the analysis cannot read: nothing is reported
+
+
+def fetch_mode_named(name: str | None) -> FetchMode:
+    """``models.FETCH_PEERS`` and the like, by the name at the end of the expression."""
+    for mode in (FetchMode.ONE, FetchMode.PEERS, FetchMode.RAISE):
+        if name == mode.value:
+            return mode
+    return FetchMode.UNKNOWN
 
 
 def _with_prefixes(path: str) -> set[str]:
@@ -35,6 +57,9 @@ class QuerySetState:
     iterator: bool = False
     eager_unknown: bool = False
     empty: bool = False  # built with none(): it has no rows, whatever else it says
+    fetch_mode: FetchMode = FetchMode.ONE
+    # The modes of prefetched relations whose Prefetch queryset sets one: (relation or attribute path, mode).
+    path_fetch_modes: tuple[tuple[str, FetchMode], ...] = ()
 
     # -- questions ---------------------------------------------------------------------------------------------
     def is_selected(self, path: str) -> bool:
@@ -58,7 +83,26 @@ class QuerySetState:
             return True
         return self.only_fields is not None and name not in self.only_fields
 
+    def fetch_mode_at(self, prefix: str, graph: ModelGraph) -> FetchMode:
+        """The fetch mode of the objects at ``prefix`` from the rows ("" for the rows themselves)."""
+        mode = self.fetch_mode
+        if not prefix:
+            return mode
+        recorded = dict(self.path_fetch_modes)
+        steps = graph.resolve_path(self.model, prefix)
+        parts = prefix.split("__")
+        for depth in range(len(parts)):
+            path = "__".join(parts[: depth + 1])
+            if path in recorded:
+                mode = recorded[path]
+            elif steps is not None and depth < len(steps) and steps[depth].is_manager:
+                mode = FetchMode.ONE
+        return mode
+
     # -- transitions -------------------------------------------------------------------------------------------
+    def with_fetch_mode(self, mode: FetchMode) -> QuerySetState:
+        return replace(self, fetch_mode=mode)
+
     def with_select_related(self, paths: list[str] | None, graph: ModelGraph) -> QuerySetState:
         """``paths`` None means a non-literal argument; an empty list is ``select_related()`` (all non-null FKs)."""
         if paths is None:
@@ -104,12 +148,15 @@ class QuerySetState:
         to_attrs = self.to_attr
         if to_attr:
             to_attrs = (*to_attrs, (attribute, lookup))
+        modes = self.path_fetch_modes
         if inner is not None:
             added |= {f"{attribute}__{path}" for path in inner.select_related | inner.prefetch_related}
             to_attrs = (*to_attrs, *((f"{attribute}__{a}", f"{lookup}__{r}") for a, r in inner.to_attr))
             if inner.eager_unknown:
                 return replace(self, eager_unknown=True)
-        return replace(self, prefetch_related=self.prefetch_related | added, to_attr=to_attrs)
+            inner_modes = ((f"{attribute}__{path}", mode) for path, mode in inner.path_fetch_modes)
+            modes = (*modes, (attribute, inner.fetch_mode), *inner_modes)
+        return replace(self, prefetch_related=self.prefetch_related | added, to_attr=to_attrs, path_fetch_modes=modes)
 
     def with_only(self, fields: list[str] | None) -> QuerySetState:
         if fields is None:
@@ -167,7 +214,17 @@ class QuerySetState:
             annotations=self.annotations & other.annotations,
             iterator=self.iterator or other.iterator,
             eager_unknown=unknown,
+            fetch_mode=self._joined_fetch_mode(other),
+            path_fetch_modes=tuple(pair for pair in self.path_fetch_modes if pair in other.path_fetch_modes),
         )
+
+    def _joined_fetch_mode(self, other: QuerySetState) -> FetchMode:
+        # Either branch may run: one that loads one row at a time makes the loop an N+1.
+        if self.fetch_mode == other.fetch_mode:
+            return self.fetch_mode
+        if FetchMode.ONE in (self.fetch_mode, other.fetch_mode):
+            return FetchMode.ONE
+        return FetchMode.UNKNOWN
 
     def _eager_paths(self, mine: frozenset[str], other: QuerySetState, kind: str) -> frozenset[str]:
         # A branch with unknown eager loading does not restrict what the other branch loads.

@@ -48,6 +48,7 @@ KEEP_METHODS = frozenset(
         "values_list",
         "dates",
         "datetimes",
+        "fetch_mode",
     }
 )
 INSTANCE_METHODS = frozenset({"get", "first", "last", "latest", "earliest", "create"})

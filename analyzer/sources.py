@@ -20,6 +20,7 @@ from analyzer.cache.store import digest
 from analyzer.context import SourceFile
 from analyzer.filesystem import FileTooLargeError, NotRegularFileError, read_regular_file
 from analyzer.findings import FileError
+from analyzer.syntax_version import needed_python
 
 # Enough for astroid and the rules to walk the deepest nesting that Python's parser accepts at its default limit
 # (about 1,500 chained calls or 3,000 terms of one expression), with room to spare; trees that deep stay far from
@@ -74,9 +75,14 @@ def read_source(source: SourceFile, max_file_size: int) -> str | FileError:
     return data if isinstance(data, FileError) else decode_source(source, data)
 
 
-def _syntax_error(source: SourceFile, cause: BaseException) -> FileError:
+def _syntax_error(source: SourceFile, cause: BaseException, text: str) -> FileError:
     if isinstance(cause, SyntaxError) and cause.lineno:
-        return FileError(source.display_path, f"syntax error at line {cause.lineno}: {cause.msg}")
+        error = f"syntax error at line {cause.lineno}: {cause.msg}"
+        needed = needed_python(text, cause.lineno)
+        if needed is not None:
+            python = f"Python {needed[0]}.{needed[1]}"
+            error = f"needs {python} to parse ({error}); run the analyzer with that Python"
+        return FileError(source.display_path, error)
     return FileError(source.display_path, f"syntax error: {cause}")
 
 
@@ -114,7 +120,7 @@ def _build(builder: astroid.builder.AstroidBuilder, source: SourceFile, text: st
     try:
         module, _ = builder._data_build(text, source.modname, str(source.path))
     except astroid.AstroidSyntaxError as error:
-        return _syntax_error(source, error.error)
+        return _syntax_error(source, error.error, text)
     except astroid.AstroidBuildingError as error:
         return FileError(source.display_path, f"cannot parse file: {error}")
     parsed: nodes.Module = module
@@ -162,7 +168,7 @@ def check_syntax(source: SourceFile, text: str) -> FileError | None:
         # astroid's own parse step, so the message is the one a parsed file would get.
         astroid.builder._parse_string(text, type_comments=True, modname=source.modname)
     except (SyntaxError, ValueError, TypeError, MemoryError) as error:
-        return _syntax_error(source, error)
+        return _syntax_error(source, error, text)
     except RecursionError:
         return FileError(source.display_path, "cannot parse file: it is nested too deeply")
     return None

@@ -31,6 +31,7 @@ from django.db.models.fields.related_descriptors import (
 from django.db.models.query import QuerySet
 from django.db.models.query_utils import DeferredAttribute
 
+from runtime._fetch_modes import loads_one_at_a_time
 from runtime._scope import EagerRecord, Scope, _current
 
 MARK = "_orm_analyzer_path"
@@ -249,7 +250,7 @@ def _patch_reverse_one_to_one_get(original: Callable[..., Any]) -> Callable[...,
         name = self.related.get_accessor_name() or ""
         _note_eager_read(instance, name)
         path = _mark_of(instance)
-        if path is None or self.related.is_cached(instance):
+        if path is None or self.related.is_cached(instance) or not loads_one_at_a_time(instance):
             return original(self, instance, cls)
         child_path = _join(path, name)
         scope.record_lazy(instance._meta.label, name, f'add .select_related("{child_path}")')
@@ -330,7 +331,7 @@ def _patch_generic_foreign_key_get(original: Callable[..., Any], descriptor_clas
         name = str(generic_key.name)
         _note_eager_read(instance, name)
         path = _mark_of(instance)
-        if path is None or generic_key.is_cached(instance):
+        if path is None or generic_key.is_cached(instance) or not loads_one_at_a_time(instance):
             return original(self, instance, cls)
         content_type_field = instance._meta.get_field(generic_key.ct_field)
         if getattr(instance, content_type_field.attname, None) is None:
@@ -351,7 +352,7 @@ def _patch_check_parent_chain(original: Callable[[Any, Any], Any]) -> Callable[[
         value = original(self, instance)
         if value is None:
             scope = _current.get()
-            if scope is not None and _mark_of(instance) is not None:
+            if scope is not None and _mark_of(instance) is not None and loads_one_at_a_time(instance):
                 name = self.field.name
                 fix = f'add "{name}" to .only(...) or remove it from .defer(...)'
                 scope.record_lazy(instance._meta.label, name, fix)

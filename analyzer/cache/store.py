@@ -25,6 +25,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
@@ -61,13 +62,17 @@ def combine(parts: Iterable[str]) -> str:
 @cache
 def analyzer_fingerprint() -> str:
     """The package version plus a hash of the analyzer's own source, so that any change to a rule, the flow or
-    the graph builder invalidates the cache even when the version number has not moved."""
+    the graph builder invalidates the cache even when the version number has not moved. The Python that parses
+    is part of it too: a file one Python cannot parse, a newer one can."""
     try:
         version = metadata.version("django-orm-analyzer")
     except metadata.PackageNotFoundError:
         version = "unknown"
     sources = sorted(_PACKAGE_DIR.rglob("*.py"))
-    return combine([version, *(f"{path.relative_to(_PACKAGE_DIR)}:{digest(path.read_bytes())}" for path in sources)])
+    python = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    return combine(
+        [version, python, *(f"{path.relative_to(_PACKAGE_DIR)}:{digest(path.read_bytes())}" for path in sources)]
+    )
 
 
 def results_to_json(findings: Iterable[Finding], errors: Iterable[FileError]) -> dict[str, Any]:

@@ -292,6 +292,19 @@ class FrameBase:
         *,
         method: str | None = None,
         text: str | None = None,
+        inner_kind: EventKind | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def per_row_load(
+        self,
+        kind: EventKind,
+        node: nodes.NodeNG,
+        instance: Instance,
+        relation: FieldInfo,
+        path: str,
+        *,
+        method: str | None = None,
     ) -> None:
         raise NotImplementedError
 

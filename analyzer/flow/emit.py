@@ -1,4 +1,5 @@
-"""Events: building the ``FlowEvent`` records the rules read, for per-row loads and for queries in loops."""
+"""Events: building the ``FlowEvent`` records the rules read, for per-row loads (as the rows' fetch mode makes
+them happen) and for queries in loops."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from analyzer.flow.values import (
     Instance,
 )
 from analyzer.modelgraph import FieldInfo
+from analyzer.queryset import FetchMode
 
 
 class EventEmitter(FrameBase):
@@ -26,6 +28,7 @@ class EventEmitter(FrameBase):
         *,
         method: str | None = None,
         text: str | None = None,
+        inner_kind: EventKind | None = None,
     ) -> None:
         row = instance.row
         if row is None:
@@ -49,8 +52,28 @@ class EventEmitter(FrameBase):
                 prefix_selected=prefix_selected,
                 through_prefetch=self.crosses_manager(row.state.model, instance.prefix),
                 remote_field=relation.remote_field,
+                inner_kind=inner_kind,
             )
         )
+
+    def per_row_load(
+        self,
+        kind: EventKind,
+        node: nodes.NodeNG,
+        instance: Instance,
+        relation: FieldInfo,
+        path: str,
+        *,
+        method: str | None = None,
+    ) -> None:
+        """A lazy load of a relation or deferred field per row, as the rows' fetch mode makes it happen."""
+        row = instance.row
+        mode = row.state.fetch_mode_at(instance.prefix, self.graph) if row is not None else FetchMode.ONE
+        if mode is FetchMode.ONE:
+            self.emit(kind, node, instance, relation, path, method=method)
+        elif mode is FetchMode.RAISE:
+            self.emit(EventKind.FETCH_RAISE_LOAD, node, instance, relation, path, method=method, inner_kind=kind)
+        # FETCH_PEERS loads it for all the rows in one query; a mode the analysis cannot read reports nothing.
 
     def crosses_manager(self, model: str, prefix: str) -> bool:
         """True when a row path goes through a to-many relation: select_related cannot reach past it."""

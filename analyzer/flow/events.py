@@ -27,6 +27,9 @@ class EventKind(StrEnum):
     QUERYSET_TRUTHINESS = "queryset_truthiness"
     COUNT_FOR_EXISTENCE = "count_for_existence"  # count()/len() of a queryset used only to test for a row
     RELATED_ID = "related_id"  # obj.fk.id / obj.fk.pk: the related row loaded only for the key obj.fk_id holds
+    # A relation or deferred field read per row of a FETCH_RAISE queryset: raises FieldFetchBlocked. inner_kind is
+    # the load it would be (RELATED_ACCESS, GENERIC_RELATION or DEFERRED_FIELD).
+    FETCH_RAISE_LOAD = "fetch_raise_load"
 
 
 @dataclass(frozen=True)
@@ -50,5 +53,5 @@ class FlowEvent:
     through_prefetch: bool = False  # the rows come through a prefetched relation: fixes use prefetch_related
     remote_field: str | None = None
     via: tuple[RelatedLocation, ...] = ()
-    inner_kind: EventKind | None = None  # for PROPERTY: what the property does per row
+    inner_kind: EventKind | None = None  # for PROPERTY and FETCH_RAISE_LOAD: what it does per row
     detail: str = ""  # property qualname, fields assigned before save(), and the like

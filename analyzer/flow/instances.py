@@ -134,13 +134,13 @@ class InstanceAttributes(FrameBase):
         if relation.kind is FieldKind.FIELD:
             if per_row and row is not None and not instance.prefix and row.state.is_deferred(name):
                 how = "defer" if name in row.state.deferred_fields else "only"
-                self.emit(EventKind.DEFERRED_FIELD, node, instance, relation, path, method=how)
+                self.per_row_load(EventKind.DEFERRED_FIELD, node, instance, relation, path, method=how)
             return plain
         if relation.is_manager:
             return RelatedManager(instance, relation, path, expression_text(node))
         if relation.kind is FieldKind.GENERIC_FOREIGN_KEY:
             if per_row and row is not None and not row.state.is_eager(path):
-                self.emit(EventKind.GENERIC_RELATION, node, instance, relation, path)
+                self.per_row_load(EventKind.GENERIC_RELATION, node, instance, relation, path)
             return plain
         if relation.target is None:
             return plain
@@ -152,7 +152,7 @@ class InstanceAttributes(FrameBase):
         if row is None:
             return Instance(relation.target, born_in=instance.born_in)
         if per_row and not row.state.is_eager(path):
-            self.emit(EventKind.RELATED_ACCESS, node, instance, relation, path)
+            self.per_row_load(EventKind.RELATED_ACCESS, node, instance, relation, path)
         return Instance(relation.target, row=row, prefix=path, born_in=instance.born_in)
 
     def related_id(self, node: nodes.NodeNG, instance: Instance, relation: FieldInfo) -> None:

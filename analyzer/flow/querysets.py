@@ -34,7 +34,7 @@ from analyzer.flow.values import (
     join,
 )
 from analyzer.modelgraph import FieldKind
-from analyzer.queryset import QuerySetState
+from analyzer.queryset import FetchMode, QuerySetState, fetch_mode_named
 from analyzer.queryset_methods import (
     AGGREGATE_METHODS,
     ASYNC_METHODS,
@@ -168,6 +168,8 @@ class QuerySetSemantics(FrameBase):
             return state.with_select_related(literal, self.graph)
         if name == "prefetch_related":
             return self.apply_prefetch(state, arguments, node)
+        if name == "fetch_mode":
+            return state.with_fetch_mode(_fetch_mode_argument(node))
         if name == "only":
             return state.with_only(literal)
         if name == "defer":
@@ -210,9 +212,12 @@ class QuerySetSemantics(FrameBase):
 
     def fresh_related_queryset(self, manager: RelatedManager, node: nodes.NodeNG) -> QuerySet:
         target = manager.relation.target or ""
+        owner = manager.owner.row
+        # Django gives a related manager's queryset the fetch mode of the instance it belongs to.
+        mode = owner.state.fetch_mode_at(manager.owner.prefix, self.graph) if owner is not None else FetchMode.ONE
         return QuerySet(
             model=target,
-            state=QuerySetState(target),
+            state=QuerySetState(target, fetch_mode=mode),
             origin=Origin(self.path, node.lineno or 0, short_text(node), node),
             from_related=True,
         )
@@ -254,6 +259,7 @@ class QuerySetSemantics(FrameBase):
             "prefetch_related",
             "only",
             "defer",
+            "fetch_mode",
         ):
             if per_row:
                 if prefetched:
@@ -465,3 +471,15 @@ class QuerySetSemantics(FrameBase):
         if name == "pop":
             return receiver.element
         return UNKNOWN
+
+
+def _fetch_mode_argument(node: nodes.Call) -> FetchMode:
+    """``fetch_mode(models.FETCH_PEERS)`` or ``fetch_mode(FETCH_PEERS)``; anything else cannot be read."""
+    if len(node.args) != 1 or node.keywords:
+        return FetchMode.UNKNOWN
+    argument = node.args[0]
+    if isinstance(argument, nodes.Attribute):
+        return fetch_mode_named(argument.attrname)
+    if isinstance(argument, nodes.Name):
+        return fetch_mode_named(argument.name)
+    return FetchMode.UNKNOWN

@@ -10,6 +10,7 @@ from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
 from analyzer.rules._fixes import event_edit
 from analyzer.rules._flow import built_here, events_of, finding_for, first_per_site, origin_fix, where
+from analyzer.rules._version_fixes import with_fetch_peers
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -55,6 +56,7 @@ def check(context: FileContext) -> Iterator[Finding]:
             fix = f'remove "{event.field}" from .defer(...)'
         else:
             fix = f'add "{event.field}" to .only(...)'
+        fix = with_fetch_peers(fix, context, event)
         message = (
             f"{event.text} is deferred by {event.origin.text} ({where(event, event.origin)}) and loaded once "
             f"per row; {fix} there"

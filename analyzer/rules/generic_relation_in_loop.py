@@ -10,6 +10,7 @@ from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
 from analyzer.rules._fixes import event_edit
 from analyzer.rules._flow import built_here, events_of, finding_for, first_per_site, origin_fix, where
+from analyzer.rules._version_fixes import with_fetch_peers
 
 BAD_EXAMPLE = """\
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -56,7 +57,7 @@ def check(context: FileContext) -> Iterator[Finding]:
     for event in first_per_site(events_of(context, EventKind.GENERIC_RELATION)):
         if event.origin is None:
             continue
-        fix = f'add .prefetch_related("{event.relation_path}")'
+        fix = with_fetch_peers(f'add .prefetch_related("{event.relation_path}")', context, event)
         message = (
             f"{event.text} loads a generic relation once per row of {event.origin.text} "
             f"({where(event, event.origin)}); {fix} there"

@@ -9,6 +9,7 @@ from analyzer.findings import Finding, Severity
 from analyzer.rules._base import Rule
 from analyzer.rules._fixes import event_edit
 from analyzer.rules._flow import built_here, eager_fix, finding_for, origin_fix, related_access_groups, where
+from analyzer.rules._version_fixes import with_fetch_peers
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -68,7 +69,7 @@ def check(context: FileContext) -> Iterator[Finding]:
         if not event.prefix_selected or event.origin is None:
             continue
         selected, _, _ = event.relation_path.rpartition("__")
-        fix = eager_fix(event, group.fix_path)
+        fix = with_fetch_peers(eager_fix(event, group.fix_path), context, event)
         message = (
             f"{event.text} is loaded once per row of {event.origin.text} ({where(event, event.origin)}): "
             f'select_related("{selected}") stops before "{event.field}"; {fix} there'

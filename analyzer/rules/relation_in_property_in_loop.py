@@ -10,6 +10,7 @@ from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.rules._base import Rule
 from analyzer.rules._fixes import event_edit, merged_edit
 from analyzer.rules._flow import built_here, events_of, finding_for, origin_fix, where
+from analyzer.rules._version_fixes import with_fetch_peers
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -97,7 +98,7 @@ def check(context: FileContext) -> Iterator[Finding]:
             fix_text = _fix(item)
             if fix_text not in fixes:
                 fixes.append(fix_text)
-        fix = _merge_fixes(fixes)
+        fix = with_fetch_peers(_merge_fixes(fixes), context, *events)
         edit = merged_edit([event_edit(item) for item in events])
         message = (
             f"{event.text} runs {described}, which reads {' and '.join(inner_texts)} once per row of "

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Count, Prefetch, QuerySet
 
 from catalog.models import Author, Book, Comment, Review
@@ -265,3 +266,30 @@ def author_book_counts_annotated() -> dict[str, int]:
     for author in Author.objects.annotate(book_count=Count("books")):
         counts[author.name] = author.book_count  # twin: S22
     return counts
+
+
+# Django 6.1's fetch modes (example_project/README.md, "Fetch-mode sites"): FETCH_PEERS loads a relation for every
+# book of the queryset at its first read, so a loop over forward relations costs two queries at any size; it does
+# not batch related managers.
+
+
+def book_publishers_fetch_peers() -> dict[str, str]:
+    """Each book's publisher name, by ISBN: FETCH_PEERS loads all the publishers in one query, at the first read."""
+    books = Book.objects.fetch_mode(models.FETCH_PEERS)
+    return {book.isbn: book.publisher.name for book in books}  # quiet: F01
+
+
+def book_tag_index_fetch_peers() -> dict[str, list[str]]:
+    """The tag names of each book, by ISBN, under FETCH_PEERS, which leaves each book's tags a query of its own."""
+    index: dict[str, list[str]] = {}
+    for book in Book.objects.fetch_mode(models.FETCH_PEERS):
+        index[book.isbn] = [tag.name for tag in book.tags.all()]  # site: F02
+    return index
+
+
+def book_tag_index_fetch_peers_prefetched() -> dict[str, list[str]]:
+    """The tag names of each book, by ISBN, under FETCH_PEERS, with all tags fetched in one extra query."""
+    index: dict[str, list[str]] = {}
+    for book in Book.objects.fetch_mode(models.FETCH_PEERS).prefetch_related("tags"):
+        index[book.isbn] = [tag.name for tag in book.tags.all()]  # twin: F02
+    return index

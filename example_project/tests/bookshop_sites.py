@@ -3,7 +3,8 @@
 Each Scenario says how to create n rows for a site (`arrange`), how to run the site's code path and its twin's
 code path over them (calling the selector or service, or requesting the page, API endpoint or admin changelist
 through Django's test client), and how many extra queries the site issues per row. example_project/README.md's
-table must list exactly these site IDs; test_bookshop_readme.py checks that.
+table must list exactly these site IDs, and its fetch-mode table the FETCH_MODE_SITES at the end;
+test_bookshop_readme.py checks that.
 """
 
 from __future__ import annotations
@@ -398,3 +399,25 @@ SCENARIOS: tuple[Scenario, ...] = (
 )
 
 SCENARIOS_BY_ID: dict[str, Scenario] = {scenario.site_id: scenario for scenario in SCENARIOS}
+
+
+# Django 6.1's fetch modes (README.md, "Fetch-mode sites"): code paths over books with two tags each.
+@dataclass(frozen=True)
+class FetchModeSite:
+    """One fetch-mode site: its code path, its queries at any size and the ones it adds per row."""
+
+    site_id: str
+    path: Callable[[], Any]
+    base_queries: int
+    per_row: int
+
+
+FETCH_MODE_SITES: tuple[FetchModeSite, ...] = (
+    FetchModeSite("F01", catalog_selectors.book_publishers_fetch_peers, base_queries=2, per_row=0),
+    FetchModeSite("F02", catalog_selectors.book_tag_index_fetch_peers, base_queries=1, per_row=1),
+)
+FETCH_MODE_SITES_BY_ID = {site.site_id: site for site in FETCH_MODE_SITES}
+# The fixed twins of the fetch-mode sites that are N+1s, and their constant number of queries.
+FETCH_MODE_TWINS: dict[str, tuple[Callable[[], Any], int]] = {
+    "F02": (catalog_selectors.book_tag_index_fetch_peers_prefetched, 2),
+}

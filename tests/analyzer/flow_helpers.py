@@ -10,7 +10,10 @@ from tests.analyzer.helpers import analyze_snippet
 
 MODELS = (Path(__file__).parent.parent / "fixtures" / "flow_models" / "models.py").read_text(encoding="utf-8")
 # The flow rules, without the template/serializer/admin rules (ORM110-112) that other modules own.
-FLOW_CODES = ("ORM101", "ORM102", "ORM103", "ORM104", "ORM105", "ORM106", "ORM107", "ORM2", "ORM3", "ORM401", "ORM402")
+FLOW_CODES = (
+    *("ORM101", "ORM102", "ORM103", "ORM104", "ORM105", "ORM106", "ORM107", "ORM108"),
+    *("ORM2", "ORM3", "ORM401", "ORM402"),
+)
 
 
 def with_models(code: str) -> str:

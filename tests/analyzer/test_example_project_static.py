@@ -25,6 +25,7 @@ FLOW_RULE_CODES = frozenset(
     | {"ORM201", "ORM202", "ORM301", "ORM302", "ORM303", "ORM401", "ORM402"}
 )
 _ROW = re.compile(r"^\|\s*(S\d+)\s*\|\s*`([^`]+)`\s*\|(.*)\|\s*(ORM\d{3})\s*\|")
+_FETCH_MODE_ROW = re.compile(r"^\|\s*(F\d+)\s*\|\s*`([^`]+)`\s*\|.*\|\s*(yes|no)\s*\|\s*(ORM\d{3}|—)\s*\|[^|]*\|$")
 _OTHER_ROW = re.compile(r"^\|\s*(M\d+)\s*\|\s*`([^`]+)`\s*\|.*\|\s*(ORM\d{3})\s*\|[^|]*\|$")
 
 
@@ -50,6 +51,11 @@ def _other_findings() -> list[Site]:
     return [Site(row[1], f"example_project/{row[2]}", row[3]) for row in rows if row]
 
 
+def _fetch_mode_sites() -> list[Site]:
+    rows = [_FETCH_MODE_ROW.match(line) for line in README.read_text(encoding="utf-8").splitlines()]
+    return [Site(row[1], f"example_project/{row[2]}", row[4]) for row in rows if row]
+
+
 def _marker_lines(kind: str, site: str) -> list[tuple[str, int]]:
     pattern = re.compile(rf"(#|\{{#)\s*{kind}: {site}\b")
     found: list[tuple[str, int]] = []
@@ -69,6 +75,7 @@ def _result() -> AnalysisResult:
 
 SITES = _sites() if README.is_file() else []
 OTHER_FINDINGS = _other_findings() if README.is_file() else []
+FETCH_MODE_SITES = _fetch_mode_sites() if README.is_file() else []
 
 
 def test_readme_table_lists_the_sites() -> None:
@@ -98,6 +105,30 @@ def test_fixed_twin_is_quiet(site: Site) -> None:
     assert [entry for entry in reported if (entry[1], entry[2]) in twins] == []
 
 
+def test_fetch_mode_table_lists_a_quiet_site_and_an_n_plus_one() -> None:
+    assert [(site.site, site.path, site.code) for site in FETCH_MODE_SITES] == [
+        ("F01", "example_project/catalog/selectors.py", "—"),
+        ("F02", "example_project/catalog/selectors.py", "ORM102"),
+    ]
+
+
+def test_fetch_peers_loop_over_forward_relations_is_quiet() -> None:
+    (marker,) = _marker_lines("quiet", "F01")
+    assert [finding.code for finding in _result().findings if (finding.path, finding.line) == marker] == []
+
+
+def test_related_manager_loop_under_fetch_peers_is_found_and_its_twin_quiet() -> None:
+    (marker,) = _marker_lines("site", "F02")
+    (twin,) = _marker_lines("twin", "F02")
+    at_marker = [finding for finding in _result().findings if (finding.path, finding.line) == marker]
+    assert [finding.code for finding in at_marker] == ["ORM102"]
+    assert at_marker[0].message == (
+        "book.tags.all() runs one query per row of Book.objects.fetch_mode(...) (line "
+        f'{marker[1] - 1}); add .prefetch_related("tags") there'
+    )
+    assert [finding for finding in _result().findings if (finding.path, finding.line) == twin] == []
+
+
 def test_other_findings_table_lists_the_model_design_finding() -> None:
     assert [(finding.site, finding.path, finding.code) for finding in OTHER_FINDINGS] == [
         ("M01", "example_project/catalog/models.py", "ORM504")
@@ -115,6 +146,7 @@ def test_other_finding_is_reported_at_its_marker_line(listed: Site) -> None:
 def test_nothing_else_is_reported() -> None:
     markers = {marker for site in SITES for marker in _marker_lines("site", site.site)}
     markers |= {marker for listed in OTHER_FINDINGS for marker in _marker_lines("finding", listed.site)}
+    markers |= {marker for site in FETCH_MODE_SITES for marker in _marker_lines("site", site.site)}
     unexpected = [
         (finding.code, finding.path, finding.line, finding.message)
         for finding in _result().findings
