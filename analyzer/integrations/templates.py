@@ -158,7 +158,9 @@ class Token:
     def bits(self) -> list[str]:
         try:
             return list(_split_contents(self.contents))
-        except ValueError:
+        except (ValueError, StopIteration):
+            # Django's splitter gives up on text it cannot split: an unclosed ``_("...`` runs it out of bits
+            # (StopIteration, as in Jinja's ``{% set t = _('a')|f(b) %}``), a stray quote raises ValueError.
             return self.contents.split()
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from django.template.base import TokenType
+
 from analyzer.findings import Finding
-from analyzer.integrations.templates import expression, split_filters, variable_code
+from analyzer.integrations.templates import Token, expression, split_filters, variable_code
 from tests.analyzer.helpers import analyze_tree
 
 MODELS = """
@@ -484,6 +486,35 @@ def test_unknown_tags_filters_and_missing_templates_do_not_crash(tmp_path: Path)
     {% if unclosed %}
     """
     assert run(tmp_path, {"shop/views.py": views, "shop/templates/shop/odd.html": template}) == []
+
+
+def test_tag_the_django_splitter_cannot_split_is_read_by_whitespace() -> None:
+    # An unclosed ``_('`` runs Django's splitter out of bits (StopIteration); the tag is split on whitespace.
+    token = Token(TokenType.BLOCK, "page_title _('Books by %(n)s')|f(n=user) %}", "t.html", "t.html", 1, 1)
+    assert token.bits() == ["page_title", "_('Books", "by", "%(n)s')|f(n=user)", "%}"]
+
+
+def test_template_with_an_unsplittable_tag_is_still_checked(tmp_path: Path) -> None:
+    views = """
+    from django.shortcuts import render
+
+    from shop.models import Book
+
+
+    def book_list(request):
+        return render(request, "shop/book_list.html", {"books": Book.objects.all()})
+    """
+    template = """
+    {% page_title _('Books by %(n)s')|f(n=request.user) %}
+    {% for book in books %}{{ book.author.name }}{% endfor %}
+    """
+    result = analyze_tree(
+        tmp_path,
+        {"shop/models.py": MODELS, "shop/views.py": views, "shop/templates/shop/book_list.html": template},
+        select=("ORM110",),
+    )
+    assert result.errors == ()
+    assert located(list(result.findings)) == [("ORM110", "shop/templates/shop/book_list.html", 2)]
 
 
 def test_settings_template_dirs_are_searched(tmp_path: Path) -> None:
