@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import astroid
+
+from analyzer.flow.names import NameResolver
 from tests.analyzer.helpers import analyze_tree, codes_and_lines
 
 UNREADABLE_BASE_MODELS = """
@@ -84,3 +87,140 @@ def test_models_on_unreadable_bases_with_select_related_are_quiet(tmp_path: Path
         "shop/report.py": report,
     }
     assert codes_and_lines(analyze_tree(tmp_path, files, select=("ORM1",)).findings) == []
+
+
+OSCAR_ABSTRACT_MODELS = """
+from django.db import models
+
+
+class AbstractProductClass(models.Model):
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.name
+
+
+class AbstractProduct(models.Model):
+    title = models.CharField(max_length=100)
+    product_class = models.ForeignKey("catalogue.ProductClass", on_delete=models.CASCADE, related_name="products")
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return self.title
+"""
+
+OSCAR_MODELS = """
+from oscar.core.loading import is_model_registered
+
+from shop.catalogue.abstract_models import *  # noqa
+
+__all__ = []
+
+if not is_model_registered("catalogue", "ProductClass"):
+
+    class ProductClass(AbstractProductClass):
+        pass
+
+    __all__.append("ProductClass")
+
+if not is_model_registered("catalogue", "Product"):
+
+    class Product(AbstractProduct):
+        pass
+
+    __all__.append("Product")
+"""
+
+OSCAR_SELECTORS = """
+from oscar.core.loading import get_model
+
+Product = get_model("catalogue", "Product")
+
+
+def browsable_products():
+    return Product.objects.filter(title__isnull=False)
+"""
+
+OSCAR_VIEWS = """
+from oscar.core.loading import get_class, get_model
+
+Product = get_model("catalogue", "product")
+browsable_products = get_class("catalogue.selectors", "browsable_products")
+
+
+def product_rows():
+    return [(product.title, product.product_class.name) for product in Product.objects.all()]
+
+
+def browsable_rows():
+    return [product.product_class.name for product in browsable_products()]
+"""
+
+
+def oscar_tree(views: str = OSCAR_VIEWS, selectors: str = OSCAR_SELECTORS) -> dict[str, str]:
+    return {
+        "shop/settings.py": 'INSTALLED_APPS = ["shop.catalogue.apps.CatalogueConfig"]\n',
+        "shop/catalogue/abstract_models.py": OSCAR_ABSTRACT_MODELS,
+        "shop/catalogue/models.py": OSCAR_MODELS,
+        "shop/catalogue/selectors.py": selectors,
+        "shop/catalogue/views.py": views,
+    }
+
+
+def test_models_and_functions_loaded_with_get_model_and_get_class_are_followed(tmp_path: Path) -> None:
+    findings = analyze_tree(tmp_path, oscar_tree(), select=("ORM101",)).findings
+    assert [(finding.path, finding.line, finding.message) for finding in findings] == [
+        (
+            "shop/catalogue/views.py",
+            8,
+            "product.product_class is loaded once per row of Product.objects.all() (line 8); "
+            'add .select_related("product_class") there',
+        ),
+        (
+            "shop/catalogue/views.py",
+            12,
+            "product.product_class is loaded once per row of Product.objects.filter(...) "
+            '(shop/catalogue/selectors.py:7); add .select_related("product_class") there',
+        ),
+    ]
+
+
+def test_get_model_and_get_class_rows_with_select_related_are_quiet(tmp_path: Path) -> None:
+    views = OSCAR_VIEWS.replace("Product.objects.all()", 'Product.objects.select_related("product_class")')
+    selectors = OSCAR_SELECTORS.replace(
+        "Product.objects.filter(title__isnull=False)", 'Product.objects.select_related("product_class")'
+    )
+    assert analyze_tree(tmp_path, oscar_tree(views, selectors), select=("ORM1",)).findings == ()
+
+
+def test_loader_calls_resolve_like_imports_and_prefer_a_fork_to_oscar() -> None:
+    modules = {
+        "oscar.apps.basket.forms": astroid.parse(
+            "class BasketLineForm:\n    pass\n", module_name="oscar.apps.basket.forms"
+        ),
+        "shop.basket.forms": astroid.parse("class BasketLineForm:\n    pass\n", module_name="shop.basket.forms"),
+        "oscar.apps.basket.models": astroid.parse("class Line:\n    pass\n", module_name="oscar.apps.basket.models"),
+        "shop.views": astroid.parse(
+            """
+from django.apps import apps
+from oscar.core.loading import get_class, get_classes, get_model
+
+Line = get_model("basket", "line")
+Dotted = apps.get_model("basket.Line")
+LineForm, Missing = get_classes("basket.forms", ["BasketLineForm", "Missing"])
+Unknown = get_class("basket.forms", name)
+""",
+            module_name="shop.views",
+        ),
+    }
+    resolver = NameResolver(modules)
+    assert resolver.resolve_name("shop.views", "Line") == "oscar.apps.basket.models.Line"
+    assert resolver.resolve_name("shop.views", "Dotted") == "oscar.apps.basket.models.Line"
+    assert resolver.resolve_name("shop.views", "LineForm") == "shop.basket.forms.BasketLineForm"
+    assert resolver.resolve_name("shop.views", "Missing") is None
+    assert resolver.resolve_name("shop.views", "Unknown") == "shop.views.Unknown"  # a plain assignment
