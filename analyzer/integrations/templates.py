@@ -120,7 +120,8 @@ class TemplateIndex:
 
 def template_roots(project: ProjectContext) -> list[Path]:
     """Template folders: TEMPLATES DIRS, then the ``templates/`` folder of each package in the analysed tree,
-    installed apps first and in INSTALLED_APPS order (Django's app directories loader)."""
+    installed apps first and in INSTALLED_APPS order (Django's app directories loader), then their ``jinja2/``
+    folders."""
     packages: dict[str, Path] = {}
     for source in project.files:
         if source.path.name == "__init__.py":
@@ -134,6 +135,8 @@ def template_roots(project: ProjectContext) -> list[Path]:
     folders = [*project.settings.template_dirs]
     if project.settings.app_dirs or not project.settings.installed_apps:
         folders += [package / "templates" for package in [*installed, *others]]
+    # The app folders Django's Jinja2 backend searches (its templates are read by integrations/jinja.py).
+    folders += [package / "jinja2" for package in [*installed, *others]]
     return folders
 
 
@@ -372,6 +375,7 @@ class Location:
     line: int
     column: int
     text: str  # the template expression (or the loop's iterable)
+    engine: str = "django"  # "jinja2" for Jinja2 templates
 
 
 @dataclass

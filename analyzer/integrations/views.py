@@ -40,6 +40,7 @@ from analyzer.integrations.frames import (
     set_view_state,
     view_constant,
 )
+from analyzer.integrations.jinja import JINJA_MODULE_PREFIX, JinjaTranslations, is_jinja_inline, jinja_available
 from analyzer.integrations.templates import (
     TEMPLATE_MODULE_PREFIX,
     IncludeResolver,
@@ -402,10 +403,21 @@ def rendered_reads(project: ProjectContext) -> list[RenderedRead]:
         flow = flow_for(project)
         loader = TemplateLoader(template_index(project))
         translations = _Translations(loader)
+        jinja_translations = JinjaTranslations(loader)
         found: list[RenderedRead] = []
         for number, render in enumerate(project_renders(project)):
             resolve = context_resolver(flow, render.context)
             inline = render.inline
+            if inline is not None and is_jinja_inline(inline, flow.resolver.resolve_expr):
+                if jinja_available():
+                    jinja_translation = jinja_translations.inline(inline, render.path, resolve)
+                    if jinja_translation is not None:
+                        path = Path(inline.root().file or render.path)
+                        reads = run_template(
+                            flow, jinja_translation, render.context.as_dict(), path, f"{JINJA_MODULE_PREFIX}{number}__"
+                        )
+                        found += [RenderedRead(read, render) for read in reads]
+                continue
             if inline is not None:
                 path = Path(inline.root().file or render.path)
 
@@ -424,6 +436,14 @@ def rendered_reads(project: ProjectContext) -> list[RenderedRead]:
                 if template is None:
                     continue
                 path = template.path
+                if jinja_translations.is_jinja(template):
+                    jinja_translation = jinja_translations.get(template, resolve) if jinja_available() else None
+                    if jinja_translation is not None:
+                        reads = run_template(
+                            flow, jinja_translation, render.context.as_dict(), path, f"{JINJA_MODULE_PREFIX}{number}__"
+                        )
+                        found += [RenderedRead(read, render) for read in reads]
+                    continue
                 translation = translations.get(template.path, partial(loader.tokens_of, template), resolve)
             reads = run_template(
                 flow, translation, render.context.as_dict(), path, f"{TEMPLATE_MODULE_PREFIX}{number}__"

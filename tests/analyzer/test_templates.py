@@ -489,9 +489,10 @@ def test_unknown_tags_filters_and_missing_templates_do_not_crash(tmp_path: Path)
 
 
 def test_tag_the_django_splitter_cannot_split_is_read_by_whitespace() -> None:
-    # An unclosed ``_('`` runs Django's splitter out of bits (StopIteration); the tag is split on whitespace.
-    token = Token(TokenType.BLOCK, "page_title _('Books by %(n)s')|f(n=user) %}", "t.html", "t.html", 1, 1)
-    assert token.bits() == ["page_title", "_('Books", "by", "%(n)s')|f(n=user)", "%}"]
+    # A ``_('`` whose bit never ends in ``')`` runs Django's splitter out of bits (StopIteration), as Jinja's
+    # ``{% set title = _('a')|f(b) %}`` does; the tag is split on whitespace.
+    token = Token(TokenType.BLOCK, "page_title _('Books by %(n)s')|upper as title", "t.html", "t.html", 1, 1)
+    assert token.bits() == ["page_title", "_('Books", "by", "%(n)s')|upper", "as", "title"]
 
 
 def test_template_with_an_unsplittable_tag_is_still_checked(tmp_path: Path) -> None:
@@ -505,7 +506,7 @@ def test_template_with_an_unsplittable_tag_is_still_checked(tmp_path: Path) -> N
         return render(request, "shop/book_list.html", {"books": Book.objects.all()})
     """
     template = """
-    {% page_title _('Books by %(n)s')|f(n=request.user) %}
+    {% page_title _('Books by %(n)s')|upper as title %}
     {% for book in books %}{{ book.author.name }}{% endfor %}
     """
     result = analyze_tree(
