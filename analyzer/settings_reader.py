@@ -23,6 +23,9 @@ from analyzer.context import SettingsInfo, SourceFile
 logger = logging.getLogger(__name__)
 
 DJANGO_TEMPLATES_BACKEND = "django.template.backends.django.DjangoTemplates"
+# Django's Jinja2 backend (app folders named jinja2/) and django-jinja's (app folders named templates/).
+_JINJA2_APP_FOLDER_BACKENDS = frozenset({"django.template.backends.jinja2.Jinja2"})
+JINJA2_BACKENDS = _JINJA2_APP_FOLDER_BACKENDS | {"django_jinja.backend.Jinja2", "django_jinja.jinja2.Jinja2"}
 # In a settings/ package, the module that most likely holds the full development configuration comes first.
 PACKAGE_MODULE_PREFERENCE = ("__init__", "dev", "development", "local", "base", "common", "settings")
 
@@ -220,10 +223,14 @@ def _sequence(value: object) -> list[object]:
 
 
 def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | None]:
-    """Template folders of every DjangoTemplates backend, and its APP_DIRS (None when TEMPLATES is unknown)."""
+    """Template folders of every DjangoTemplates and Jinja2 backend, and whether one of them searches the apps'
+    ``templates/`` folders (None when TEMPLATES is unknown). Django's own Jinja2 backend searches ``jinja2/``
+    folders instead, which are always searched."""
     backends = [backend for backend in _sequence(value) if isinstance(backend, dict)]
     django_backends = [
-        backend for backend in backends if backend.get("BACKEND", DJANGO_TEMPLATES_BACKEND) == DJANGO_TEMPLATES_BACKEND
+        backend
+        for backend in backends
+        if backend.get("BACKEND", DJANGO_TEMPLATES_BACKEND) in (DJANGO_TEMPLATES_BACKEND, *JINJA2_BACKENDS)
     ]
     if not django_backends:
         return (), None
@@ -234,7 +241,10 @@ def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | N
                 path = Path(folder)
                 folders.append(path if path.is_absolute() else base / path)
     # Django's default for APP_DIRS is False once TEMPLATES is set.
-    app_dirs = any(backend.get("APP_DIRS") is True for backend in django_backends)
+    app_dirs = any(
+        backend.get("APP_DIRS") is True and backend.get("BACKEND") not in _JINJA2_APP_FOLDER_BACKENDS
+        for backend in django_backends
+    )
     return tuple(dict.fromkeys(folders)), app_dirs
 
 

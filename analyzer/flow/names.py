@@ -181,7 +181,19 @@ class NameResolver:
                 break
             first, _, tail = rest.partition(".")
             if first in names.definitions:
-                break
+                alias = names.definitions[first]
+                # ``User = AuthUser`` at module level: the name stands for the name it is bound to. (Values such
+                # as ``objects = Book.objects`` stay definitions: the flow evaluates them.)
+                if not isinstance(alias, nodes.Name) or not isinstance(alias.parent, nodes.Assign):
+                    break
+                target = self._alias_target(modname, alias)
+                if target is None:
+                    break
+                following = f"{target}.{tail}" if tail else target
+                if following == current:
+                    break
+                current = following
+                continue
             target = names.imports.get(first) or self._loaded_target(names, first)
             if target is None:
                 target = self._from_star(names, first)
@@ -206,9 +218,21 @@ class NameResolver:
         if names is None:
             return None
         if name in names.definitions:
-            return f"{modname}.{name}"
+            return self.canonical(f"{modname}.{name}")
         target = names.imports.get(name) or self._loaded_target(names, name) or self._from_star(names, name)
         return self.canonical(target) if target else None
+
+    def _alias_target(self, modname: str, alias: nodes.Name) -> str | None:
+        names = self.names(modname)
+        if names is None:
+            return None
+        if alias.name in names.definitions:
+            return f"{modname}.{alias.name}"
+        return (
+            names.imports.get(alias.name)
+            or self._loaded_target(names, alias.name)
+            or self._from_star(names, alias.name)
+        )
 
     def _loaded_target(self, names: ModuleNames, name: str) -> str | None:
         what = names.loaded.get(name)

@@ -187,3 +187,87 @@ def test_without_jinja2_installed_jinja_templates_are_skipped_and_the_run_says_s
 )
 def test_jinja_only_syntax_tells_a_jinja_template(text: str, jinja: bool) -> None:
     assert uses_jinja_syntax(text) is jinja
+
+
+MESSAGING_MODELS = """
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import User as AuthUser
+from django.db import models
+
+if TYPE_CHECKING:
+
+    class User(AuthUser):
+        pass
+
+else:
+    User = AuthUser
+
+
+class Message(models.Model):
+    sender = models.ForeignKey(User, models.CASCADE, related_name="messages")
+    recipients = models.ManyToManyField(User, related_name="received_messages")
+    subject = models.CharField(max_length=255)
+
+    def __str__(self):
+        return self.subject
+"""
+
+MESSAGING_VIEWS = """
+from django.shortcuts import render
+
+from messaging.models import Message
+
+
+def ajax_sent(request):
+    return render(request, "messaging/sent.html", {"sent_messages": Message.objects.order_by("-sent_at")})
+"""
+
+SENT = """{% for message in sent_messages %}
+  <a href="{{ url('contributor', message.sender.username) }}">{{ message.subject }}</a>
+  {% with count=message.recipients.count() %}to {{ count }} recipient{{ count|pluralize }}{% endwith %}
+{% endfor %}
+"""
+
+
+def messaging_tree(views: str = MESSAGING_VIEWS) -> dict[str, str]:
+    return {
+        "proj/settings.py": """
+            INSTALLED_APPS = ["django_jinja", "messaging"]
+            TEMPLATES = [{"BACKEND": "django_jinja.backend.Jinja2", "APP_DIRS": True}]
+        """,
+        "messaging/models.py": MESSAGING_MODELS,
+        "messaging/views.py": views,
+        "messaging/templates/messaging/sent.html": SENT,
+    }
+
+
+def test_django_jinja_html_template_reads_a_user_alias_and_a_count_per_row(tmp_path: Path) -> None:
+    result = run(tmp_path, messaging_tree())
+    assert result.errors == ()
+    assert [(f.code, f.path, f.line, f.message) for f in result.findings] == [
+        (
+            "ORM113",
+            "messaging/templates/messaging/sent.html",
+            2,
+            "message.sender is loaded once per row of sent_messages in messaging/sent.html, rendered by "
+            'messaging.views.ajax_sent; add .select_related("sender") to the queryset at messaging/views.py:7',
+        ),
+        (
+            "ORM113",
+            "messaging/templates/messaging/sent.html",
+            3,
+            "message.recipients.count runs a query once per row of sent_messages in messaging/sent.html, rendered by "
+            'messaging.views.ajax_sent; add .annotate(Count("recipients")) and read the annotation to the queryset at '
+            "messaging/views.py:7",
+        ),
+    ]
+
+
+def test_django_jinja_template_on_a_loaded_queryset_is_quiet(tmp_path: Path) -> None:
+    views = MESSAGING_VIEWS.replace(
+        'Message.objects.order_by("-sent_at")',
+        'Message.objects.select_related("sender").prefetch_related("recipients")',
+    )
+    result = run(tmp_path, messaging_tree(views))
+    assert (result.errors, result.findings) == ((), ())

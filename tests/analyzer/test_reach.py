@@ -224,3 +224,32 @@ Unknown = get_class("basket.forms", name)
     assert resolver.resolve_name("shop.views", "LineForm") == "shop.basket.forms.BasketLineForm"
     assert resolver.resolve_name("shop.views", "Missing") is None
     assert resolver.resolve_name("shop.views", "Unknown") == "shop.views.Unknown"  # a plain assignment
+
+
+def test_a_module_level_name_bound_to_another_name_resolves_to_it() -> None:
+    modules = {
+        "accounts.user": astroid.parse(
+            """
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import User as AuthUser
+
+if TYPE_CHECKING:
+
+    class User(AuthUser):
+        pass
+
+else:
+    User = AuthUser
+
+objects = AuthUser.objects
+""",
+            module_name="accounts.user",
+        ),
+        "shop.models": astroid.parse("from accounts.user import User, objects\n", module_name="shop.models"),
+    }
+    resolver = NameResolver(modules)
+    assert resolver.resolve_name("shop.models", "User") == "django.contrib.auth.models.User"
+    assert resolver.resolve_name("accounts.user", "User") == "django.contrib.auth.models.User"
+    # Any other value stays a definition, for the flow to evaluate.
+    assert resolver.resolve_name("shop.models", "objects") == "accounts.user.objects"

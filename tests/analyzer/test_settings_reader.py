@@ -120,9 +120,14 @@ def test_app_dirs_follows_the_django_backend_and_django_defaults(tmp_path: Path)
     assert read(tmp_path, f"TEMPLATES = [{{{backend}, 'APP_DIRS': True}}]").app_dirs is True
     # Django's own default once TEMPLATES is set.
     assert read(tmp_path, f"TEMPLATES = [{{{backend}}}]").app_dirs is False
-    # Only a Jinja2 backend: the Django template loaders are not configured, so nothing to read.
+    # Django's Jinja2 backend: its DIRS are searched; its app folders are jinja2/, always searched, not templates/.
     jinja = 'TEMPLATES = [{"BACKEND": "django.template.backends.jinja2.Jinja2", "DIRS": ["j"], "APP_DIRS": True}]'
-    assert read(tmp_path, jinja) == SettingsInfo(module="proj.settings", path=tmp_path / "proj" / "settings.py")
+    assert read(tmp_path, jinja) == SettingsInfo(
+        module="proj.settings", path=tmp_path / "proj" / "settings.py", template_dirs=(tmp_path / "j",), app_dirs=False
+    )
+    # django-jinja searches the apps' templates/ folders.
+    django_jinja = 'TEMPLATES = [{"BACKEND": "django_jinja.backend.Jinja2", "APP_DIRS": True}]'
+    assert read(tmp_path, django_jinja).app_dirs is True
 
 
 def test_unresolvable_settings_are_skipped_never_a_crash(tmp_path: Path) -> None:
