@@ -253,3 +253,142 @@ objects = AuthUser.objects
     assert resolver.resolve_name("accounts.user", "User") == "django.contrib.auth.models.User"
     # Any other value stays a definition, for the flow to evaluate.
     assert resolver.resolve_name("shop.models", "objects") == "accounts.user.objects"
+
+
+SIGNAL_MODELS = """
+from django.db import models
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+    book_count = models.IntegerField(default=0)
+
+    def __str__(self):
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+
+    def __str__(self):
+        return self.title
+
+
+class Review(models.Model):
+    book = models.ForeignKey(Book, on_delete=models.CASCADE, related_name="reviews")
+
+    def __str__(self):
+        return str(self.pk)
+
+
+@receiver(post_save, sender=Book)
+def reindex_book(sender, instance, created, **kwargs):
+    if not created:
+        Review.objects.filter(book=instance).update(book_id=instance.pk)
+    print(instance.author.name)  # a loaded row's relation may have been selected: not counted
+
+
+@receiver([post_save], sender=Author)
+def author_saved(sender, instance, **kwargs):
+    print(instance.books.count())
+
+
+def forget_reviews(sender, instance, **kwargs):
+    Review.objects.filter(book_id=instance.pk).delete()
+"""
+
+SIGNAL_APPS = """
+from django.apps import AppConfig
+from django.db.models.signals import post_delete
+
+
+class ShopConfig(AppConfig):
+    name = "shop"
+
+    def ready(self):
+        from shop import models
+
+        post_delete.connect(models.forget_reviews, sender=models.Book)
+"""
+
+SIGNAL_TASKS = """
+from shop.models import Author, Book
+
+
+def retitle():
+    for book in Book.objects.filter(title__startswith=" "):
+        book.title = book.title.strip()
+        book.save()
+
+
+def import_authors(names):
+    for name in names:
+        Author.objects.create(name=name)
+
+
+def purge():
+    for book in Book.objects.filter(title=""):
+        book.delete()
+
+
+def retitle_in_bulk():
+    Book.objects.filter(title__startswith=" ").update(title="x")  # update() sends no signal
+    for book in Book.objects.all():
+        Book.objects.filter(pk=book.pk).update(title=book.title.strip())
+"""
+
+
+def test_signal_receivers_run_once_per_row_written_in_a_loop(tmp_path: Path) -> None:
+    files = {"shop/models.py": SIGNAL_MODELS, "shop/apps.py": SIGNAL_APPS, "shop/tasks.py": SIGNAL_TASKS}
+    findings = analyze_tree(tmp_path, files, select=("ORM203",)).findings
+    assert [(finding.path, finding.line, finding.column, finding.message) for finding in findings] == [
+        (
+            "shop/models.py",
+            32,
+            9,
+            "Review.objects.filter(...).update(...) runs once per row written by book.save() in the loop at "
+            "shop/tasks.py:5 (post_save receiver shop.models.reindex_book); write the rows with bulk_update() "
+            "(no signal) and do shop.models.reindex_book's work once for all",
+        ),
+        (
+            "shop/models.py",
+            38,
+            11,
+            "instance.books.count() runs once per row written by Author.objects.create(...) in the loop at "
+            "shop/tasks.py:11 (post_save receiver shop.models.author_saved); write the rows with bulk_create() "
+            "(no signal) and do shop.models.author_saved's work once for all",
+        ),
+        (
+            "shop/models.py",
+            42,
+            5,
+            "Review.objects.filter(...).delete() runs once per row written by book.delete() in the loop at "
+            "shop/tasks.py:16 (post_delete receiver shop.models.forget_reviews); do shop.models.forget_reviews's "
+            "work once for all rows (one QuerySet.delete())",
+        ),
+    ]
+    assert [(item.path, item.line, item.message) for item in findings[0].related] == [
+        ("shop/tasks.py", 7, "book.save() sends post_save here")
+    ]
+
+
+def test_writes_outside_loops_and_updates_send_no_per_row_signal_work(tmp_path: Path) -> None:
+    tasks = """
+    from shop.models import Author, Book
+
+
+    def retitle_one(pk):
+        book = Book.objects.get(pk=pk)
+        book.save()
+        Author.objects.create(name="x")
+
+
+    def retitle_in_bulk():
+        for book in Book.objects.all():
+            Book.objects.filter(pk=book.pk).update(title=book.title.strip())
+    """
+    files = {"shop/models.py": SIGNAL_MODELS, "shop/apps.py": SIGNAL_APPS, "shop/tasks.py": tasks}
+    assert analyze_tree(tmp_path, files, select=("ORM203",)).findings == ()
