@@ -253,6 +253,8 @@ class FlowProject:
         if qualname in self.resolver.modules:
             return ModuleRef(qualname)
         definition = self.resolver.definition(qualname)
+        if isinstance(definition, nodes.FunctionDef) and definition.name == "get_user_model":
+            return Builtin("get_user_model")  # a project's compat wrapper (oscar.core.compat) of Django's
         if isinstance(definition, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
             return Function(definition, definition.root().name)
         if isinstance(definition, nodes.ClassDef):
