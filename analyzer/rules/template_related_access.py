@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from analyzer.context import FileContext
+from analyzer.context import FileContext, ProjectContext
 from analyzer.findings import Finding, Severity
 from analyzer.integrations.template_findings import template_findings
 from analyzer.rules._base import Rule
@@ -75,8 +75,13 @@ path it can see is checked. Suppress a finding with `{{# noqa: ORM110 #}}` on th
 """
 
 
+def _findings(project: ProjectContext) -> list[tuple[str, Finding]]:
+    """Every ORM110 finding with the view file that reports it."""
+    return template_findings(project, RULE, "django")
+
+
 def check(context: FileContext) -> Iterator[Finding]:
-    findings = context.project.shared("rules.ORM110", lambda: template_findings(context.project, RULE, "django"))
+    findings = context.project.shared("rules.ORM110", lambda: _findings(context.project))
     for owner, finding in findings:
         if owner == context.path:
             yield finding
