@@ -3,8 +3,9 @@
 The settings module is found from the ``settings`` configuration key, else from ``DJANGO_SETTINGS_MODULE`` in
 manage.py's ``os.environ.setdefault(...)``, else as a module named ``settings`` (or a ``settings/`` package with
 base/dev modules) that assigns ``INSTALLED_APPS``. Its top-level statements are then evaluated by a small
-interpreter over Python's ``ast`` that knows literals, list arithmetic, ``pathlib`` and ``os.path``, star
-imports of sibling settings modules and ``os.environ.get`` defaults. Whatever it cannot evaluate is skipped:
+interpreter over Python's ``ast`` that knows literals, list arithmetic, ``pathlib`` and ``os.path``, path helpers
+the settings define (``location = lambda x: os.path.join(BASE, x)``, one-``return`` functions), star imports of
+sibling settings modules and ``os.environ.get`` defaults. Whatever it cannot evaluate is skipped:
 a settings file can run arbitrary code, and the analysis must never fail because of it.
 """
 
@@ -222,9 +223,27 @@ def _sequence(value: object) -> list[object]:
     return list(value) if isinstance(value, list | tuple) else []
 
 
+_APP_DIRECTORIES_LOADER = "django.template.loaders.app_directories.Loader"
+
+
+def _options(backend: dict[Any, Any]) -> dict[Any, Any]:
+    options = backend.get("OPTIONS")
+    return options if isinstance(options, dict) else {}
+
+
+def _strings_in(value: object) -> list[str]:
+    """Every string in nested lists and tuples: the loaders, cached loaders included."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list | tuple):
+        return [text for item in value for text in _strings_in(item)]
+    return []
+
+
 def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | None]:
     """Template folders of every DjangoTemplates and Jinja2 backend, and whether one of them searches the apps'
-    ``templates/`` folders (None when TEMPLATES is unknown). Django's own Jinja2 backend searches ``jinja2/``
+    ``templates/`` folders (``APP_DIRS``, or the app directories loader in ``OPTIONS["loaders"]``; None when
+    TEMPLATES is unknown). Django's own Jinja2 backend searches ``jinja2/``
     folders instead, which are always searched."""
     backends = [backend for backend in _sequence(value) if isinstance(backend, dict)]
     django_backends = [
@@ -242,7 +261,8 @@ def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | N
                 folders.append(path if path.is_absolute() else base / path)
     # Django's default for APP_DIRS is False once TEMPLATES is set.
     app_dirs = any(
-        backend.get("APP_DIRS") is True and backend.get("BACKEND") not in _JINJA2_APP_FOLDER_BACKENDS
+        (backend.get("APP_DIRS") is True or _APP_DIRECTORIES_LOADER in _strings_in(_options(backend).get("loaders")))
+        and backend.get("BACKEND") not in _JINJA2_APP_FOLDER_BACKENDS
         for backend in django_backends
     )
     return tuple(dict.fromkeys(folders)), app_dirs
@@ -348,6 +368,23 @@ PATH_METHODS = {"resolve", "absolute", "expanduser"}
 BUILTINS = {"str", "list", "tuple"}
 
 
+@dataclass(frozen=True)
+class _Helper:
+    """A path helper the settings define and call: ``location = lambda x: os.path.join(BASE, x)``, or a function
+    whose body is one ``return``; calling it evaluates the expression with the arguments bound."""
+
+    parameters: tuple[str, ...]
+    body: ast.expr
+    frame: _Frame
+
+
+def _helper_body(function: ast.FunctionDef) -> ast.expr | None:
+    body = [statement for statement in function.body if not isinstance(statement, ast.Expr)]  # docstrings
+    if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+        return body[0].value
+    return None
+
+
 class _Frame:
     """Runs the statements of one settings file against its namespace."""
 
@@ -384,6 +421,10 @@ class _Frame:
                     self.namespace[top] = _Reference(top)
         elif isinstance(statement, ast.ImportFrom):
             self.import_from(statement)
+        elif isinstance(statement, ast.FunctionDef) and not statement.args.vararg and not statement.args.kwarg:
+            body = _helper_body(statement)
+            parameters = tuple(argument.arg for argument in statement.args.args)
+            self.namespace[statement.name] = _Helper(parameters, body, self) if body is not None else UNKNOWN
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             self.mutating_call(statement.value)
         elif isinstance(statement, ast.If):
@@ -472,6 +513,8 @@ class _Frame:
             return self.subscript(self.evaluate(node.value), self.evaluate(node.slice))
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Lambda) and not node.args.vararg and not node.args.kwarg:
+            return _Helper(tuple(argument.arg for argument in node.args.args), node.body, self)
         if isinstance(node, ast.IfExp):
             condition = self.evaluate(node.test)
             if condition is UNKNOWN:
@@ -582,6 +625,13 @@ class _Frame:
             if isinstance(receiver, dict) and method == "get" and 1 <= len(arguments) <= 2:
                 return receiver.get(arguments[0], arguments[1] if len(arguments) == 2 else None)
         function = self.evaluate(node.func)
+        if isinstance(function, _Helper):
+            if len(arguments) != len(function.parameters) or UNKNOWN in arguments:
+                return UNKNOWN
+            bound = {**function.frame.namespace, **dict(zip(function.parameters, arguments, strict=True))}
+            return _Frame(function.frame.interpreter, function.frame.path, function.frame.module, bound).evaluate(
+                function.body
+            )
         if isinstance(function, _Reference) and function.qualname in KNOWN_FUNCTIONS:
             if UNKNOWN in arguments and function.qualname not in {"os.environ.get", "os.getenv"}:
                 return UNKNOWN

@@ -243,3 +243,40 @@ def test_example_project_settings(tmp_path: Path) -> None:
     assert info.installed_apps[-4:] == ("core", "accounts", "catalog", "orders")
     assert info.template_dirs == (project / "templates",)
     assert (info.auth_user_model, info.app_dirs) == ("auth.User", True)
+
+
+def test_template_folders_built_by_a_path_helper_and_app_loaders(tmp_path: Path) -> None:
+    info = read(
+        tmp_path,
+        """
+        import os
+
+        location = lambda x: os.path.join(os.path.dirname(os.path.realpath(__file__)), x)
+
+
+        def shared(name):
+            \"\"\"A folder beside the project.\"\"\"
+            return os.path.join(os.path.dirname(os.path.dirname(__file__)), name)
+
+
+        TEMPLATES = [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [location("_site/templates"), shared("themes"), location(UNDEFINED)],
+                "OPTIONS": {
+                    "loaders": [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ]
+                },
+            }
+        ]
+        """,
+    )
+    assert info.template_dirs == (tmp_path / "proj" / "_site" / "templates", tmp_path / "themes")
+    assert info.app_dirs is True
