@@ -132,6 +132,9 @@ class FlowProject:
         self.globals: dict[tuple[str, str], Value] = {}
         self.in_progress: set[tuple[object, ...]] = set()
         self.class_chains: dict[nodes.ClassDef, tuple[nodes.ClassDef, ...]] = {}
+        # Rows methods store on ``self`` (by class qualname and attribute), and the methods already run for them.
+        self.stored: dict[tuple[str, str], Value] = {}
+        self.stored_runs: set[tuple[str, nodes.NodeNG]] = set()
         self.cache_mentions: dict[int, bool] = {}
 
     def mentions_cache(self, function: nodes.NodeNG) -> bool:
@@ -441,6 +444,15 @@ class Frame:
             self.bind(target.value, UNKNOWN)
         else:
             self.eval_target(target)
+            owner = (
+                self.env.get(target.expr.name)
+                if isinstance(target, nodes.AssignAttr) and isinstance(target.expr, nodes.Name)
+                else None
+            )
+            if isinstance(owner, ObjectOf) and not self.loops and isinstance(value, QuerySet | Collection):
+                # Rows one method stores on ``self`` for another to iterate (``self.books = list(qs)``).
+                key = (owner.qualname, target.attrname)
+                self.flow.stored[key] = join(self.flow.stored.get(key), value)
 
     def eval_target(self, target: nodes.NodeNG) -> None:
         """Evaluate the parts of an assignment target that are read (``book.author`` in ``book.author.x = 1``)."""
@@ -486,6 +498,14 @@ class Frame:
         if isinstance(node, nodes.BinOp):
             left = self.eval(node.left)
             right = self.eval(node.right)
+            if (
+                node.op in ("|", "&", "^")
+                and isinstance(left, QuerySet)
+                and isinstance(right, QuerySet)
+                and (left.model, left.prefix) == (right.model, right.prefix)
+            ):
+                # A combined queryset is the left one with another WHERE: its eager loading is the left one's.
+                return replace(left, is_manager=False, taint=left.taint | right.taint)
             if node.op == "%" and isinstance(node.left, nodes.Const) and isinstance(node.left.value, str):
                 parts = node.right.elts if isinstance(node.right, nodes.Tuple) else [node.right]
                 values = right.items if isinstance(right, TupleOf) else (right,)
@@ -638,7 +658,32 @@ class Frame:
                 frame = Frame(self.flow, classdef.root(), classdef.root().name, {}, (), MAX_CALL_DEPTH, ())
                 self.flow.globals[key] = frame.eval(member)
             return self.flow.globals[key]
-        return UNKNOWN
+        return self.stored_attribute(base, definition, name)
+
+    def stored_attribute(self, base: ObjectOf, definition: nodes.ClassDef, name: str) -> Value:
+        """What the class's own methods store in ``self.<name>``: each method that assigns it is run once (with
+        unknown arguments) and the rows it stores are kept; anything else stays unknown."""
+        key = (base.qualname, name)
+        for classdef in self.class_chain(definition):
+            for method in classdef.body:
+                if not isinstance(method, nodes.FunctionDef) or method in self.stack:
+                    continue
+                run_key = (base.qualname, method)
+                if run_key in self.flow.stored_runs or not any(
+                    assign.attrname == name for assign in nodes_of(method, nodes.AssignAttr)
+                ):
+                    continue
+                self.flow.stored_runs.add(run_key)
+                bindings = self.flow.default_bindings(method, classdef.root().name)
+                arguments = method.args.arguments or []
+                if arguments and not _is_staticmethod(method):
+                    bindings[arguments[0].name] = base
+                frame = Frame(self.flow, method, classdef.root().name, bindings, (), MAX_CALL_DEPTH - 1, (method,))
+                try:
+                    frame.run_function()
+                except RecursionError:
+                    continue
+        return self.flow.stored.get(key, UNKNOWN)
 
     def class_chain(self, classdef: nodes.ClassDef) -> Iterator[nodes.ClassDef]:
         return iter(self.flow.class_chain(classdef))

@@ -392,3 +392,119 @@ def test_writes_outside_loops_and_updates_send_no_per_row_signal_work(tmp_path: 
     """
     files = {"shop/models.py": SIGNAL_MODELS, "shop/apps.py": SIGNAL_APPS, "shop/tasks.py": tasks}
     assert analyze_tree(tmp_path, files, select=("ORM203",)).findings == ()
+
+
+QUERYSET_API_MODELS = """
+from django.db import models
+
+
+class BookQuerySet(models.QuerySet):
+    def with_author(self):
+        return self.select_related("author")
+
+    def published(self):
+        return self.filter(published=True)
+
+
+class BookManager(models.Manager):
+    def recent(self):
+        return self.get_queryset().order_by("-pk")
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+    def __str__(self):
+        return self.name
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    published = models.BooleanField(default=False)
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+    objects = BookManager.from_queryset(BookQuerySet)()
+    shelf = BookQuerySet.as_manager()
+
+    def __str__(self):
+        return self.title
+"""
+
+QUERYSET_API_REPORT = """
+from shop.models import Book
+
+
+def published_bylines():
+    return [book.author.name for book in Book.objects.published()]
+
+
+def recent_bylines():
+    return [book.author.name for book in Book.objects.recent()]
+
+
+def shelf_bylines():
+    return [book.author.name for book in Book.shelf.published()]
+
+
+def either_bylines():
+    return [book.author.name for book in Book.objects.filter(pk=1) | Book.objects.filter(pk=2)]
+
+
+def both_bylines():
+    return [book.author.name for book in Book.objects.filter(pk=1) & Book.objects.filter(title="x")]
+
+
+class Report:
+    def load(self):
+        self.books = list(Book.objects.published())
+
+    def render(self):
+        return [book.author.name for book in self.books]
+"""
+
+
+def test_project_queryset_api_combined_querysets_and_rows_stored_on_self(tmp_path: Path) -> None:
+    files = {"shop/models.py": QUERYSET_API_MODELS, "shop/report.py": QUERYSET_API_REPORT}
+    findings = analyze_tree(tmp_path, files, select=("ORM101",)).findings
+    assert [(finding.line, finding.message) for finding in findings] == [
+        (
+            5,
+            "book.author is loaded once per row of Book.objects.published() (line 5); "
+            'add .select_related("author") there',
+        ),
+        (
+            9,
+            'book.author is loaded once per row of Book.objects.recent() (line 9); add .select_related("author") there',
+        ),
+        (
+            13,
+            'book.author is loaded once per row of Book.shelf.published() (line 13); add .select_related("author") '
+            "there",
+        ),
+        (
+            17,
+            "book.author is loaded once per row of Book.objects.filter(...) (line 17); "
+            'add .select_related("author") there',
+        ),
+        (
+            21,
+            "book.author is loaded once per row of Book.objects.filter(...) (line 21); "
+            'add .select_related("author") there',
+        ),
+        (
+            29,
+            "book.author is loaded once per row of Book.objects.published() (line 26); "
+            'add .select_related("author") there',
+        ),
+    ]
+
+
+def test_queryset_api_methods_that_load_the_relation_are_quiet(tmp_path: Path) -> None:
+    report = (
+        QUERYSET_API_REPORT.replace("Book.objects.published()", "Book.objects.published().with_author()")
+        .replace("Book.objects.recent()", "Book.objects.recent().select_related('author')")
+        .replace("Book.shelf.published()", "Book.shelf.with_author().published()")
+        .replace("Book.objects.filter(pk=1) |", "Book.objects.with_author().filter(pk=1) |")
+        .replace("Book.objects.filter(pk=1) &", "Book.objects.with_author().filter(pk=1) &")
+    )
+    files = {"shop/models.py": QUERYSET_API_MODELS, "shop/report.py": report}
+    assert analyze_tree(tmp_path, files, select=("ORM1",)).findings == ()
