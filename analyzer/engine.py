@@ -307,7 +307,7 @@ def build_group(texts: Sequence[SourceText], settings: SettingsInfo, cwd: Path, 
     return _Group(project, contexts, errors, scanned.facts, digests, list(modules), checkable, graph_failed)
 
 
-_INTEGRATION_RULES = frozenset({"ORM110", "ORM111", "ORM112"})
+_INTEGRATION_RULES = frozenset({"ORM110", "ORM111", "ORM112", "ORM113", "ORM114", "ORM115"})
 
 
 @dataclass
@@ -547,11 +547,13 @@ def _collector_paused() -> Iterator[None]:
 
 
 def template_fingerprint(sources: Sequence[SourceFile], settings: SettingsInfo) -> str:
-    """A hash of every template file the template rules can read: TEMPLATES DIRS and each package's templates/."""
+    """A hash of every template file the template rules can read: TEMPLATES DIRS and each package's templates/ and
+    jinja2/ folders."""
     folders = {*settings.template_dirs}
     for source in sources:
         if source.path.name == "__init__.py":
             folders.add(source.path.parent / "templates")
+            folders.add(source.path.parent / "jinja2")
     parts: list[str] = []
     for folder in sorted(folders):
         for directory, subfolders, names in os.walk(folder):
@@ -605,6 +607,8 @@ class _CacheKeys:
             for classes in info.manager_classes.values():
                 for qualname in classes:
                     graph_modules.update(_project_module(qualname, resolver_modules))
+        # Signal receivers run for the writes of files that never import them: they reach every file, as models do.
+        graph_modules.update(name for name, facts in group.facts.items() if facts.signals and name in resolver_modules)
         scoped = {name for name, facts in group.facts.items() if facts.project_scope and name in resolver_modules}
         graph_closure = imports.closure(graph_modules)
         scoped_closure = imports.closure(scoped)
@@ -656,10 +660,10 @@ def _project_module(qualname: str, modules: Collection[str]) -> list[str]:
 
 
 # The project-wide results of the integration rules (``ProjectContext.shared`` keys), cached as one entry so that
-# a rerun that re-checks only files outside their scope does not recompute them. ORM110 keeps the file of the
-# render that owns each finding; ORM111 and ORM112 keep plain findings.
-_OWNED_PROJECT_RESULTS = ("rules.ORM110",)
-_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112")
+# a rerun that re-checks only files outside their scope does not recompute them. ORM110, ORM113 and ORM115 keep the
+# file of the render or table view that owns each finding; ORM111, ORM112 and ORM114 keep plain findings.
+_OWNED_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM113", "rules.ORM115")
+_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112", "rules.ORM113", "rules.ORM114", "rules.ORM115")
 
 
 def _contributors_before(result_cache: ResultCache, keys: _CacheKeys, number: int) -> list[str]:

@@ -260,6 +260,22 @@ def _strings(node: nodes.NodeNG | None) -> list[str] | None:
     return None
 
 
+def graphql_list_fields(flow: FlowProject, module: nodes.Module) -> bool:
+    """Whether a module declares a list field (``graphene.List(...)``, ``DjangoListField(...)``) on a class: a
+    cheap, generous test of whether it feeds the GraphQL results."""
+    del flow  # the test reads the module alone
+    return any(
+        isinstance(statement, nodes.Assign)
+        and isinstance(statement.value, nodes.Call)
+        and (
+            _callee_name(statement.value) in LIST_FIELDS | DJANGO_LIST_FIELDS
+            or _callee_name(statement.value) == "Field"
+        )
+        for classdef in nodes_of(module, nodes.ClassDef)
+        for statement in classdef.body
+    )
+
+
 def project_graphql_reads(project: ProjectContext) -> list[GraphQLRead]:
     """Every relation read once per row of a graphene-django list field in the project."""
 

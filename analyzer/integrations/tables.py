@@ -230,6 +230,16 @@ def _table_class(frame: DjangoFrame, view: nodes.ClassDef) -> nodes.ClassDef | N
     return definition if isinstance(definition, nodes.ClassDef) else None
 
 
+def table_views(flow: FlowProject, module: nodes.Module) -> bool:
+    """Whether a module defines a django-tables2 table view (``SingleTableView``, ``SingleTableMixin``)."""
+    frame = DjangoFrame(flow, module, module.name, {}, (), 0, ())
+    return any(
+        {last_name(name) for name in frame.base_qualnames(view) if name.startswith("django_tables2")} & TABLE_VIEWS
+        for view in nodes_of(module, nodes.ClassDef)
+        if view.bases
+    )
+
+
 def project_table_reads(project: ProjectContext) -> list[ColumnRead]:
     """Every relation a django-tables2 column reads once per row of a table view's queryset."""
 
