@@ -206,11 +206,18 @@ class NameResolver:
         self._canonical[qualname] = current
         return current
 
-    def _from_star(self, names: ModuleNames, name: str) -> str | None:
+    def _from_star(self, names: ModuleNames, name: str, seen: tuple[str, ...] = ()) -> str | None:
+        """Where ``from x import *`` brings ``name`` from, through star imports of star imports (a package
+        ``__init__`` that star-imports its modules, which star-import theirs)."""
         for source in names.star_imports:
             source_names = self.names(source)
-            if source_names is not None and (name in source_names.definitions or name in source_names.imports):
+            if source_names is None or source in seen or len(seen) >= _MAX_HOPS:
+                continue
+            if name in source_names.definitions or name in source_names.imports or name in source_names.loaded:
                 return f"{source}.{name}"
+            deeper = self._from_star(source_names, name, (*seen, names.modname))
+            if deeper is not None:
+                return deeper
         return None
 
     def resolve_name(self, modname: str, name: str) -> str | None:

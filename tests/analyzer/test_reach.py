@@ -508,3 +508,22 @@ def test_queryset_api_methods_that_load_the_relation_are_quiet(tmp_path: Path) -
     )
     files = {"shop/models.py": QUERYSET_API_MODELS, "shop/report.py": report}
     assert analyze_tree(tmp_path, files, select=("ORM1",)).findings == ()
+
+
+def test_names_star_imported_through_a_package_init_and_its_modules_resolve() -> None:
+    modules = {
+        "shop.models": astroid.parse("from .catalog import *  # noqa\n", module_name="shop.models"),
+        "shop.models.catalog": astroid.parse(
+            "from .people import *  # noqa\n\nclass Book:\n    pass\n", module_name="shop.models.catalog"
+        ),
+        "shop.models.people": astroid.parse(
+            "from .catalog import *  # noqa\n\nclass Author:\n    pass\n", module_name="shop.models.people"
+        ),
+        "shop.report": astroid.parse("from shop.models import Author, Book, Missing\n", module_name="shop.report"),
+    }
+    modules["shop.models"].package = True
+    resolver = NameResolver(modules)
+    assert resolver.resolve_name("shop.report", "Book") == "shop.models.catalog.Book"
+    assert resolver.resolve_name("shop.report", "Author") == "shop.models.people.Author"  # two stars deep
+    # The modules star-import each other: the search ends, and the name stays where it was imported from.
+    assert resolver.resolve_name("shop.report", "Missing") == "shop.models.Missing"
