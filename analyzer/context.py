@@ -12,15 +12,27 @@ from bisect import bisect_left
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from astroid import nodes
 
-from analyzer.findings import Finding, Fix, RelatedLocation
+from analyzer.findings import Finding, Fix, RelatedLocation, Severity
 from analyzer.modelgraph import ModelGraph
 
-if TYPE_CHECKING:
-    from analyzer.rules._base import Rule
+
+class RuleIdentity(Protocol):
+    """What a finding takes from its rule (``analyzer.rules.Rule`` has it); a protocol, so that this module does not
+    import the rules package, which imports it."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def severity(self) -> Severity: ...
+
 
 T = TypeVar("T")
 N = TypeVar("N", bound=nodes.NodeNG)
@@ -222,7 +234,7 @@ class FileContext:
 
     def finding(
         self,
-        rule: Rule,
+        rule: RuleIdentity,
         node: nodes.NodeNG,
         message: str,
         *,

@@ -26,8 +26,8 @@ SEED_PATTERN = re.compile(
 # Words of the project-wide integrations, whose findings in one file can depend on another file that does not import
 # it: views rendering templates (class-based views name their templates implicitly), DRF serializers and viewsets,
 # admin registrations, pagination, graphene schemas and django-tables2 tables. A change to such a file invalidates the
-# cached entries of every file those integrations can report in (``engine._CacheKeys.files``). (Model, manager and
-# queryset modules reach every file; the engine finds those from the model graph itself.)
+# cached entries of every file those integrations can report in (``analyzer.cache.keys.CacheKeys.files``). (Model,
+# manager and queryset modules reach every file; the cache keys find those from the model graph itself.)
 PROJECT_SCOPE_PATTERN = re.compile(
     r"render|template|Template|View\b|\bviews\b|serializ|Serializ|admin|Admin|paginat|Paginat|graphene|tables2"
 )

@@ -8,75 +8,11 @@ records the attribute path the rows expose, mapped to the relation path it holds
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 
 from analyzer.modelgraph import FieldKind, ModelGraph
 
 # Django's select_related() without arguments follows non-null forward FKs this deep.
 _SELECT_ALL_DEPTH = 5
-
-
-class MethodKind(StrEnum):
-    KEEP = "keep"  # returns a queryset with the same eager loading
-    INSTANCE = "instance"  # returns one model instance
-    INSTANCE_TUPLE = "instance_tuple"  # (instance, created)
-    VALUE = "value"  # a number, bool, dict or None: the rows are not used
-    DICT_OF_INSTANCES = "dict_of_instances"
-    WRITE = "write"  # update/delete/bulk writes
-
-
-KEEP_METHODS = frozenset(
-    {
-        "all",
-        "filter",
-        "exclude",
-        "order_by",
-        "distinct",
-        "using",
-        "select_for_update",
-        "reverse",
-        "none",
-        "union",
-        "intersection",
-        "difference",
-        "extra",
-        "complex_filter",
-        "alias",
-        "get_queryset",
-        "iterator",
-        "select_related",
-        "prefetch_related",
-        "only",
-        "defer",
-        "annotate",
-        "values",
-        "values_list",
-        "dates",
-        "datetimes",
-    }
-)
-INSTANCE_METHODS = frozenset({"get", "first", "last", "latest", "earliest", "create"})
-INSTANCE_TUPLE_METHODS = frozenset({"get_or_create", "update_or_create"})
-VALUE_METHODS = frozenset({"count", "exists", "aggregate", "contains", "explain"})
-WRITE_METHODS = frozenset({"update", "delete", "bulk_create", "bulk_update"})
-# Methods that run a query when called (as opposed to building a new lazy queryset).
-EVALUATING_METHODS = INSTANCE_METHODS | INSTANCE_TUPLE_METHODS | VALUE_METHODS | WRITE_METHODS | frozenset({"in_bulk"})
-
-
-def method_kind(name: str) -> MethodKind | None:
-    if name in KEEP_METHODS:
-        return MethodKind.KEEP
-    if name in INSTANCE_METHODS:
-        return MethodKind.INSTANCE
-    if name in INSTANCE_TUPLE_METHODS:
-        return MethodKind.INSTANCE_TUPLE
-    if name in VALUE_METHODS:
-        return MethodKind.VALUE
-    if name == "in_bulk":
-        return MethodKind.DICT_OF_INSTANCES
-    if name in WRITE_METHODS:
-        return MethodKind.WRITE
-    return None
 
 
 def _with_prefixes(path: str) -> set[str]:

@@ -21,7 +21,8 @@ from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
 from analyzer.flow.values import Instance, ObjectOf, Origin, QuerySet, RowRef, Value
-from analyzer.integrations.frames import DjangoFrame, contributors, run_method
+from analyzer.integrations.frames import DjangoFrame, run_method
+from analyzer.integrations.render_values import contributors
 from analyzer.integrations.templates import RELATION_EVENTS
 from analyzer.modelgraph import FieldKind
 from analyzer.queryset import QuerySetState

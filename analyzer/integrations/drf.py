@@ -21,7 +21,8 @@ from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import last_name
 from analyzer.flow.values import UNKNOWN, ClassRef, Instance, ObjectOf, QuerySet, RelatedManager, RowRef, Value
-from analyzer.integrations.frames import DjangoFrame, call_as_engine, contributors, run_method
+from analyzer.integrations.frames import DjangoFrame, call_as_engine, run_method
+from analyzer.integrations.render_values import contributors
 from analyzer.integrations.templates import RELATION_EVENTS
 from analyzer.integrations.views import class_queryset
 from analyzer.modelgraph import FieldKind

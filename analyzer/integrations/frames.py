@@ -2,223 +2,50 @@
 
 It adds string-keyed context dicts (``{"books": qs}``, ``context["x"] = ...``, ``context.update(...)``,
 ``{**super().get_context_data(), ...}``), ``Paginator``/``Page`` (``page.object_list`` and iterating a page give
-the rows of the paginated queryset) and records ``render()``-style calls with their template names and context.
-Callees run in the same kind of frame, so a project helper such as ``paginate(qs, page)`` keeps the queryset, and
-a project function that hands its template name and context parameters to a render call counts as one.
-``ViewFrame`` runs a class-based view's own methods with the view's class constants (see its docstring).
+the rows of the paginated queryset) and records ``render()``-style calls with their template names and context
+(the values are in ``analyzer.integrations.render_values``). Callees run in the same kind of frame, so a project
+helper such as ``paginate(qs, page)`` keeps the queryset, and a project function that hands its template name and
+context parameters to a render call counts as one. ``analyzer.integrations.view_frame`` runs class-based views.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 from astroid import nodes
 
-from analyzer.context import ProjectContext, call_keyword, nodes_of
+from analyzer.context import call_keyword
 from analyzer.flow.evaluator import MAX_CALL_DEPTH, FlowProject, Frame
 from analyzer.flow.events import FlowEvent
-from analyzer.flow.names import class_member, last_name
+from analyzer.flow.names import class_member
 from analyzer.flow.values import (
     UNKNOWN,
     BoundMethod,
     Collection,
     DictOf,
-    ModelClass,
     ObjectOf,
-    QuerySet,
     TupleOf,
     Unknown,
     Value,
     join,
 )
-
-PAGINATORS = frozenset({"django.core.paginator.Paginator"})
-# Callable -> (positional index of the template name, positional index of the context).
-RENDER_FUNCTIONS = {
-    "django.shortcuts.render": (1, 2),
-    "django.shortcuts.render_to_response": (0, 1),
-    "django.template.response.TemplateResponse": (1, 2),
-    "django.template.response.SimpleTemplateResponse": (0, 1),
-    "django.template.loader.render_to_string": (0, 1),
-}
-RENDER_FUNCTION_NAMES = frozenset(last_name(qualname) for qualname in RENDER_FUNCTIONS)
-TEMPLATE_LOADERS = frozenset(
-    {
-        "django.template.loader.get_template",
-        "django.template.loader.select_template",
-        "django.template.engines",
-    }
+from analyzer.integrations.render_values import (
+    CONTEXT_CLASSES,
+    INLINE_TEMPLATES,
+    PAGINATORS,
+    RENDER_FUNCTIONS,
+    REQUEST_CONTEXT_CLASSES,
+    TEMPLATE_KEYWORDS,
+    TEMPLATE_LOADERS,
+    ContextDict,
+    PageOf,
+    PaginatorOf,
+    RenderCall,
+    TemplateRef,
+    call_argument,
+    render_wrappers,
+    template_names_of,
 )
-INLINE_TEMPLATES = frozenset(
-    {"django.template.Template", "django.template.base.Template", "jinja2.Template", "jinja2.environment.Template"}
-)
-CONTEXT_CLASSES = {"django.template.Context": 0, "django.template.context.Context": 0}
-REQUEST_CONTEXT_CLASSES = {"django.template.RequestContext": 1, "django.template.context.RequestContext": 1}
-_TEMPLATE_KEYWORDS = ("template_name", "template")
-# Django's generic views that read ``model`` / ``queryset`` (both ``None`` unless a subclass sets them).
-MODEL_VIEW_BASES = frozenset(
-    {
-        "ListView",
-        "BaseListView",
-        "MultipleObjectMixin",
-        "MultipleObjectTemplateResponseMixin",
-        "DetailView",
-        "BaseDetailView",
-        "SingleObjectMixin",
-        "SingleObjectTemplateResponseMixin",
-        "UpdateView",
-        "DeleteView",
-        "BaseUpdateView",
-        "BaseDeleteView",
-        "CreateView",
-        "BaseCreateView",
-        "ModelFormMixin",
-    }
-)
-_MODEL_VIEW_DEFAULTS = ("model", "queryset")
-
-
-@dataclass(frozen=True)
-class ContextDict(Value):
-    """A dict with string keys, such as a template context; values are kept per key."""
-
-    items: tuple[tuple[str, Value], ...] = ()
-
-    def get(self, key: str) -> Value | None:
-        return next((value for name, value in reversed(self.items) if name == key), None)
-
-    def with_item(self, key: str, value: Value) -> ContextDict:
-        return ContextDict((*((name, old) for name, old in self.items if name != key), (key, value)))
-
-    def merged(self, other: ContextDict) -> ContextDict:
-        result = self
-        for key, value in other.items:
-            result = result.with_item(key, value)
-        return result
-
-    def as_dict(self) -> dict[str, Value]:
-        return dict(self.items)
-
-
-@dataclass(frozen=True)
-class ConstValue(Value):
-    """A constant a view's code sets: a template name in a class attribute, or ``None`` for an option left unset."""
-
-    value: str | bool | None
-
-
-@dataclass(frozen=True)
-class PaginatorOf(Value):
-    rows: Value
-
-
-@dataclass(frozen=True)
-class PageOf(Value):
-    """One page of a paginator: ``object_list`` and iteration give the paginated rows."""
-
-    rows: Value
-
-
-@dataclass(frozen=True)
-class TemplateRef(Value):
-    """A template loaded by name (``get_template("x.html")``) or built from a string (``Template("...")``)."""
-
-    names: tuple[str, ...] = ()
-    source: nodes.Const | None = field(default=None, compare=False, hash=False)
-
-
-@dataclass(frozen=True)
-class RenderCall:
-    """A template rendered with a context: the link from Python code to a template."""
-
-    node: nodes.NodeNG = field(compare=False, hash=False, repr=False)
-    template_names: tuple[str, ...]
-    context: ContextDict | None  # None: a context the flow cannot see into
-    inline: nodes.Const | None = field(default=None, compare=False, hash=False, repr=False)
-
-
-@dataclass(frozen=True)
-class RenderWrapper:
-    """A project function that renders the template and context its caller passes (``render_modal(request,
-    "x.html", context)``): a call to it is read as a render call with the caller's literal template name."""
-
-    name_index: int
-    name_keyword: str
-    context_index: int
-    context_keyword: str
-
-
-def _parameter(function: nodes.FunctionDef, node: nodes.NodeNG | None) -> tuple[int, str] | None:
-    """The positional index and name of the parameter ``node`` passes on unchanged (``context`` or
-    ``context or {}``)."""
-    if isinstance(node, nodes.BoolOp) and node.op == "or" and node.values:
-        node = node.values[0]
-    if not isinstance(node, nodes.Name):
-        return None
-    positional = [*(function.args.posonlyargs or []), *(function.args.args or [])]
-    names = [argument.name for argument in positional]
-    if node.name not in names or node.lookup(node.name)[0] is not function:
-        return None
-    return names.index(node.name), node.name
-
-
-def _render_wrapper(flow: FlowProject, function: nodes.FunctionDef) -> RenderWrapper | None:
-    modname = function.root().name
-    for call in nodes_of(function, nodes.Call):
-        if call.scope() is not function or not isinstance(call.func, (nodes.Name, nodes.Attribute)):
-            continue
-        qualname = flow.resolver.resolve_expr(modname, call.func)
-        if qualname not in RENDER_FUNCTIONS:
-            continue
-        name_index, context_index = RENDER_FUNCTIONS[qualname]
-        template = _parameter(function, _argument(call, name_index, _TEMPLATE_KEYWORDS))
-        context = _parameter(function, _argument(call, context_index, ("context",)))
-        if template is not None and context is not None:
-            return RenderWrapper(template[0], template[1], context[0], context[1])
-    return None
-
-
-def contributors(project: ProjectContext) -> set[str]:
-    """The modules whose own code produced a render, a viewset's serializer reads or an admin registration this run:
-    the project-wide integration results depend only on them and what they import (``engine`` keys its cache so)."""
-    found: set[str] = project.shared("integrations.contributors", set)
-    return found
-
-
-def render_wrappers(flow: FlowProject) -> dict[str, RenderWrapper]:
-    """Module-level project functions that pass a template name and a context parameter to a render call."""
-
-    def compute() -> dict[str, RenderWrapper]:
-        found: dict[str, RenderWrapper] = {}
-        for module in flow.project.modules.values():
-            for statement in module.body:
-                if isinstance(statement, nodes.FunctionDef) and any(
-                    isinstance(call.func, (nodes.Name, nodes.Attribute))
-                    and (getattr(call.func, "name", None) or getattr(call.func, "attrname", None))
-                    in RENDER_FUNCTION_NAMES
-                    for call in nodes_of(statement, nodes.Call)
-                ):
-                    wrapper = _render_wrapper(flow, statement)
-                    if wrapper is not None:
-                        found[f"{module.name}.{statement.name}"] = wrapper
-        return found
-
-    return flow.project.shared("integrations.render_wrappers", compute)
-
-
-def template_names_of(node: nodes.NodeNG | None) -> tuple[str, ...]:
-    """The literal template name(s) of a render argument: a string or a list/tuple of strings."""
-    if isinstance(node, nodes.Const) and isinstance(node.value, str):
-        return (node.value,)
-    if isinstance(node, (nodes.List, nodes.Tuple)):
-        return tuple(item.value for item in node.elts if isinstance(item, nodes.Const) and isinstance(item.value, str))
-    return ()
-
-
-def _argument(node: nodes.Call, index: int, keywords: tuple[str, ...]) -> nodes.NodeNG | None:
-    if len(node.args) > index and not any(isinstance(argument, nodes.Starred) for argument in node.args[: index + 1]):
-        return node.args[index]
-    return next((keyword.value for keyword in node.keywords or () if keyword.arg in keywords), None)
 
 
 class DjangoFrame(Frame):
@@ -268,21 +95,21 @@ class DjangoFrame(Frame):
         if qualname in RENDER_FUNCTIONS:
             name_index, context_index = RENDER_FUNCTIONS[qualname]
             self.evaluate_arguments(node)
-            names = template_names_of(_argument(node, name_index, _TEMPLATE_KEYWORDS))
-            self.record_render(node, names, _argument(node, context_index, ("context",)))
+            names = template_names_of(call_argument(node, name_index, TEMPLATE_KEYWORDS))
+            self.record_render(node, names, call_argument(node, context_index, ("context",)))
             return UNKNOWN
         wrapper = render_wrappers(self.flow).get(qualname)
         if wrapper is not None:
             self.evaluate_arguments(node)
-            names = template_names_of(_argument(node, wrapper.name_index, (wrapper.name_keyword,)))
-            self.record_render(node, names, _argument(node, wrapper.context_index, (wrapper.context_keyword,)))
+            names = template_names_of(call_argument(node, wrapper.name_index, (wrapper.name_keyword,)))
+            self.record_render(node, names, call_argument(node, wrapper.context_index, (wrapper.context_keyword,)))
             return UNKNOWN
         if qualname in TEMPLATE_LOADERS:
             self.evaluate_arguments(node)
-            return TemplateRef(template_names_of(_argument(node, 0, ("template_name", "template_name_list"))))
+            return TemplateRef(template_names_of(call_argument(node, 0, ("template_name", "template_name_list"))))
         if qualname in INLINE_TEMPLATES:
             self.evaluate_arguments(node)
-            source = _argument(node, 0, ("template_string",))
+            source = call_argument(node, 0, ("template_string",))
             if isinstance(source, nodes.Const) and isinstance(source.value, str):
                 return TemplateRef((), source)
             return UNKNOWN
@@ -311,7 +138,7 @@ class DjangoFrame(Frame):
     ) -> Value:
         receiver = method.receiver
         if isinstance(receiver, TemplateRef) and method.name == "render":
-            context_node = _argument(node, 0, ("context",))
+            context_node = call_argument(node, 0, ("context",))
             value = arguments[0] if arguments else keywords.get("context", ContextDict())
             if context_node is None:
                 value = ContextDict()
@@ -536,207 +363,6 @@ class DjangoFrame(Frame):
                 if qualname:
                     found.add(qualname)
         return found
-
-
-def lenient_join(first: Value | None, second: Value | None) -> Value:
-    """``join`` for the paths of a view's own code: a queryset (or model class) on one path and a value the flow
-    cannot see on the other (search results from a backend, a model picked from a form) stays the queryset, since
-    the rows of the path that is known are still rendered on that path."""
-    if isinstance(first, (QuerySet, ModelClass)) and type(second) is Unknown:
-        return first
-    if isinstance(second, (QuerySet, ModelClass)) and type(first) is Unknown:
-        return second
-    if isinstance(first, ContextDict) and isinstance(second, ContextDict) and first != second:
-        # ``if ...: context["x"] = ...``: a key set on one path is still rendered on that path.
-        merged = dict(first.items)
-        for key, value in second.items:
-            merged[key] = lenient_join(merged[key], value) if key in merged else value
-        return ContextDict(tuple(merged.items()))
-    return join(first, second)
-
-
-def _lenient_env(first: dict[str, Value], second: dict[str, Value]) -> dict[str, Value]:
-    return {name: lenient_join(first.get(name), second.get(name)) for name in {**first, **second}}
-
-
-@dataclass(frozen=True)
-class ViewState:
-    """What Django's own code gives one concrete view class: ``super().get_queryset()`` / ``get_context_data()``
-    results past the project's classes, and the ``self`` attributes set before they run (``object_list``)."""
-
-    super_values: dict[str, Value] = field(default_factory=dict)
-    self_values: dict[str, Value] = field(default_factory=dict)
-
-
-def set_view_state(flow: FlowProject, qualname: str, state: ViewState) -> None:
-    states: dict[str, ViewState] = flow.project.shared("integrations.view_states", dict)
-    states[qualname] = state
-
-
-class ViewFrame(DjangoFrame):
-    """Runs a class-based view's own methods the way Django calls them on one concrete view class.
-
-    On top of ``DjangoFrame`` it knows the view's class constants (``self.model``, ``self.queryset``, template names,
-    including Django's ``None`` defaults for ``model``/``queryset``), skips ``if`` branches whose test those constants
-    decide (``if self.queryset is not None:``), follows ``super().method()`` to the next class in the project that
-    defines it, and keeps a queryset through branches where another path is unknown (``lenient_join``).
-    """
-
-    # -- constants ---------------------------------------------------------------------------------------------
-    def eval(self, node: nodes.NodeNG) -> Value:
-        if isinstance(node, nodes.Const) and (node.value is None or isinstance(node.value, (str, bool))):
-            return ConstValue(node.value)
-        if isinstance(node, nodes.IfExp):
-            truth = self.static_truth(node.test)
-            if truth is not None:
-                return self.eval(node.body if truth else node.orelse)
-            return lenient_join(self.eval(node.body), self.eval(node.orelse))
-        return super().eval(node)
-
-    def attribute(self, base: Value, name: str, node: nodes.NodeNG) -> Value:
-        if isinstance(base, ObjectOf) and name not in self.self_values:
-            known = self.view_state(base.qualname).self_values.get(name)
-            if known is not None:
-                return known
-            constant = view_constant(self, base.qualname, name)
-            if constant is not None:
-                return constant
-        return super().attribute(base, name, node)
-
-    def view_state(self, qualname: str) -> ViewState:
-        states: dict[str, ViewState] = self.flow.project.shared("integrations.view_states", dict)
-        return states.get(qualname, ViewState())
-
-    # -- branches ----------------------------------------------------------------------------------------------
-    def static_truth(self, test: nodes.NodeNG) -> bool | None:
-        """The test's truth when the view's constants decide it; None when it depends on the request."""
-        if isinstance(test, nodes.UnaryOp) and test.op == "not":
-            inner = self.static_truth(test.operand)
-            return None if inner is None else not inner
-        if isinstance(test, nodes.BoolOp):
-            truths = [self.static_truth(value) for value in test.values]
-            decisive: bool = test.op == "or"
-            if decisive in truths:
-                return decisive
-            return None if None in truths else not decisive
-        if (
-            isinstance(test, nodes.Compare)
-            and len(test.ops) == 1
-            and test.ops[0][0] in ("is", "is not")
-            and isinstance(test.ops[0][1], nodes.Const)
-            and test.ops[0][1].value is None
-        ):
-            is_none = self.none_test(self.eval(test.left))
-            if is_none is None:
-                return None
-            return is_none if test.ops[0][0] == "is" else not is_none
-        value = self.eval(test)
-        if isinstance(value, ConstValue):
-            return bool(value.value)
-        if isinstance(value, ModelClass):
-            return True
-        return None
-
-    @staticmethod
-    def none_test(value: Value) -> bool | None:
-        if isinstance(value, ConstValue):
-            return value.value is None
-        if isinstance(value, (QuerySet, ModelClass, ContextDict)):
-            return False
-        return None
-
-    def run(self, statement: nodes.NodeNG) -> None:
-        if isinstance(statement, nodes.If):
-            truth = self.static_truth(statement.test)
-            if truth is None:
-                self.run_branches(statement.body, statement.orelse)
-            else:
-                self.run_block(statement.body if truth else statement.orelse)
-            return
-        if isinstance(statement, nodes.Return) and statement.value is not None:
-            self.returns = lenient_join(self.returns, self.eval(statement.value))
-            return
-        super().run(statement)
-
-    def run_branches(self, body: list[nodes.NodeNG], orelse: list[nodes.NodeNG]) -> None:
-        before = dict(self.env)
-        self.run_block(body)
-        after_body = self.env
-        self.env = dict(before)
-        self.run_block(orelse)
-        self.env = _lenient_env(after_body, self.env)
-
-    # -- super() -----------------------------------------------------------------------------------------------
-    def call(self, node: nodes.Call) -> Value:
-        func = node.func
-        if (
-            isinstance(func, nodes.Attribute)
-            and isinstance(func.expr, nodes.Call)
-            and isinstance(func.expr.func, nodes.Name)
-            and func.expr.func.name == "super"
-        ):
-            method = self.next_method(func.attrname)
-            self_value = self.env.get("self", UNKNOWN)
-            if method is not None:
-                values = self.evaluate_arguments(node)
-                keywords = {keyword.arg: self.eval(keyword.value) for keyword in node.keywords or () if keyword.arg}
-                return self.invoke(method, {}, values, keywords, node, "function", self_value=self_value)
-            if isinstance(self_value, ObjectOf) and func.attrname not in self.super_values:
-                django_value = self.view_state(self_value.qualname).super_values.get(func.attrname)
-                if django_value is not None:
-                    self.evaluate_arguments(node)
-                    return django_value
-        return super().call(node)
-
-    def next_method(self, name: str) -> nodes.FunctionDef | None:
-        """The method ``super().name`` reaches in the project: the next definition after the running function's
-        class in the class chain of ``self``'s class (breadth-first, which matches the MRO of usual mixins)."""
-        owner = self.scope.parent if isinstance(self.scope, (nodes.FunctionDef, nodes.AsyncFunctionDef)) else None
-        if not isinstance(owner, nodes.ClassDef):
-            return None
-        self_value = self.env.get("self")
-        start = owner
-        if isinstance(self_value, ObjectOf):
-            definition = self.flow.resolver.definition(self_value.qualname)
-            if isinstance(definition, nodes.ClassDef):
-                start = definition
-        chain = list(self.class_chain(start))
-        if owner not in chain:
-            return None
-        for classdef in chain[chain.index(owner) + 1 :]:
-            member = class_member(classdef, name)
-            if isinstance(member, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
-                return member
-            if member is not None:
-                return None
-        return None
-
-
-def view_constant(frame: Frame, qualname: str, name: str) -> ConstValue | None:
-    """A class attribute of a project view class that is a constant (``results_template_name = "x.html"``), or
-    Django's ``None`` for ``model``/``queryset`` on a generic view whose project classes do not set them."""
-    definition = frame.flow.resolver.definition(qualname)
-    if not isinstance(definition, nodes.ClassDef):
-        return None
-    for classdef in frame.class_chain(definition):
-        member = class_member(classdef, name)
-        if member is None:
-            continue
-        if isinstance(member, nodes.Const) and (member.value is None or isinstance(member.value, (str, bool))):
-            return ConstValue(member.value)
-        return None
-    if name not in _MODEL_VIEW_DEFAULTS:
-        return None
-    for classdef in frame.class_chain(definition):
-        for base in classdef.bases:
-            qualname_of_base = frame.flow.resolver.resolve_expr(classdef.root().name, base)
-            if (
-                qualname_of_base
-                and qualname_of_base.startswith("django.")
-                and last_name(qualname_of_base) in MODEL_VIEW_BASES
-            ):
-                return ConstValue(None)
-    return None
 
 
 def run_method(

@@ -22,7 +22,8 @@ from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.names import class_member, last_name
 from analyzer.flow.values import UNKNOWN, Instance, ModelClass, QuerySet, RelatedManager, RowRef, Value
-from analyzer.integrations.frames import DjangoFrame, contributors, run_method
+from analyzer.integrations.frames import DjangoFrame, run_method
+from analyzer.integrations.render_values import contributors
 from analyzer.modelgraph import FieldKind
 
 logger = logging.getLogger(__name__)

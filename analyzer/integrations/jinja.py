@@ -24,16 +24,8 @@ from typing import TYPE_CHECKING
 
 from astroid import nodes as astroid_nodes
 
-from analyzer.integrations.templates import (
-    MAX_INCLUDE_DEPTH,
-    IncludeResolver,
-    Location,
-    TemplateFile,
-    TemplateLoader,
-    Translation,
-    include_names,
-    safe_name,
-)
+from analyzer.integrations.template_files import MAX_INCLUDE_DEPTH, TemplateFile, TemplateLoader
+from analyzer.integrations.templates import IncludeResolver, Location, Translation, include_names, safe_name
 
 if TYPE_CHECKING:
     from jinja2 import nodes as jinja_nodes

@@ -1,11 +1,11 @@
-"""Whether one module feeds the project-wide integrations, so the engine can tell when their cached results still
+"""Whether one module feeds the project-wide integrations, so the cache layer can tell when their cached results still
 hold after an edit.
 
 The template, serializer, admin, GraphQL and table results are built from the modules that hold a render, a viewset
-with serializer reads, an admin registration, a graphene list field or a table view (``frames.contributors``) and
-from what the flow reaches from those: their imports, the model graph and the templates. A module outside that set
-that was edited changes nothing as long as it does not become a contributor itself, which this module checks on that
-one module.
+with serializer reads, an admin registration, a graphene list field or a table view
+(``render_values.contributors``) and from what the flow reaches from those: their imports, the model graph and the
+templates. A module outside that set that was edited changes nothing as long as it does not become a contributor
+itself, which this module checks on that one module.
 """
 
 from __future__ import annotations

@@ -22,16 +22,15 @@ from analyzer.flow.evaluator import FlowProject, flow_for
 from analyzer.flow.events import FlowEvent
 from analyzer.flow.names import class_member, last_name
 from analyzer.flow.values import UNKNOWN, ClassRef, Instance, ObjectOf, QuerySet, RowRef, Value
-from analyzer.integrations.frames import DjangoFrame, call_as_engine, contributors, run_method
+from analyzer.integrations.frames import DjangoFrame, call_as_engine, run_method
+from analyzer.integrations.render_values import contributors
+from analyzer.integrations.template_files import TemplateLoader, template_index, tokenize
 from analyzer.integrations.templates import (
     RELATION_EVENTS,
     TEMPLATE_MODULE_PREFIX,
-    TemplateLoader,
     TemplateRead,
     Translation,
     run_template,
-    template_index,
-    tokenize,
     translate,
 )
 from analyzer.integrations.views import class_queryset

@@ -27,33 +27,20 @@ from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import FlowProject, flow_for, short_text
 from analyzer.flow.names import last_name
 from analyzer.flow.values import UNKNOWN, Instance, ModelClass, ObjectOf, Origin, QuerySet, RowRef, Value
-from analyzer.integrations.frames import (
-    ContextDict,
-    DjangoFrame,
-    PageOf,
-    PaginatorOf,
-    ViewFrame,
-    ViewState,
-    contributors,
-    render_wrappers,
-    run_method,
-    set_view_state,
-    view_constant,
-)
+from analyzer.integrations.frames import DjangoFrame, run_method
 from analyzer.integrations.jinja import JINJA_MODULE_PREFIX, JinjaTranslations, is_jinja_inline, jinja_available
+from analyzer.integrations.render_values import ContextDict, PageOf, PaginatorOf, contributors, render_wrappers
+from analyzer.integrations.template_files import TemplateLoader, Token, template_index, tokenize
 from analyzer.integrations.templates import (
     TEMPLATE_MODULE_PREFIX,
     IncludeResolver,
-    TemplateLoader,
     TemplateRead,
-    Token,
     Translation,
     include_names,
     run_template,
-    template_index,
-    tokenize,
     translate,
 )
+from analyzer.integrations.view_frame import ViewFrame, ViewState, set_view_state, view_constant
 from analyzer.queryset import QuerySetState
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from analyzer.findings import Finding
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.names import NameResolver, last_name
 from analyzer.modelgraph import ModelInfo
-from analyzer.queryset import KEEP_METHODS
+from analyzer.queryset_methods import KEEP_METHODS
 
 # Methods that return another queryset of the same model: a chain of them is still a queryset.
 QUERYSET_CHAIN_METHODS = KEEP_METHODS - {"iterator", "union", "intersection", "difference"}

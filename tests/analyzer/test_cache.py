@@ -10,7 +10,10 @@ from textwrap import dedent
 
 import pytest
 
-import analyzer.engine
+import analyzer.cache.keys
+import analyzer.context
+import analyzer.groups
+import analyzer.workers
 from analyzer.cache import CACHE_DIR_NAME, ResultCache, graph_from_json, graph_to_json
 from analyzer.cli import main
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
@@ -63,13 +66,13 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The display paths of the files each run builds an astroid tree for, in order."""
     names: list[str] = []
-    original = analyzer.engine.parse_source
+    original = analyzer.groups.parse_source
 
-    def recording(builder: object, source: analyzer.engine.SourceFile, text: str) -> object:
+    def recording(builder: object, source: analyzer.context.SourceFile, text: str) -> object:
         names.append(source.display_path)
         return original(builder, source, text)
 
-    monkeypatch.setattr(analyzer.engine, "parse_source", recording)
+    monkeypatch.setattr(analyzer.groups, "parse_source", recording)
     yield names
 
 
@@ -77,13 +80,13 @@ def parsed(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 def checked(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     """The display paths of the files each run runs the rules on (serially: the tree is small)."""
     names: list[str] = []
-    original = analyzer.engine.check_file
+    original = analyzer.workers.check_file
 
-    def recording(context: analyzer.engine.FileContext, rules: object) -> object:
+    def recording(context: analyzer.context.FileContext, rules: object) -> object:
         names.append(context.path)
         return original(context, rules)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(analyzer.engine, "check_file", recording)
+    monkeypatch.setattr(analyzer.workers, "check_file", recording)
     yield names
 
 
@@ -161,7 +164,7 @@ def test_a_new_analyzer_version_invalidates_every_entry(
 ) -> None:
     run_json(capsys)
     checked.clear()
-    monkeypatch.setattr(analyzer.engine, "analyzer_fingerprint", lambda: "a newer analyzer")
+    monkeypatch.setattr(analyzer.cache.keys, "analyzer_fingerprint", lambda: "a newer analyzer")
 
     run_json(capsys)
 

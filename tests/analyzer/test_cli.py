@@ -264,7 +264,7 @@ def test_python_dash_m_analyzer_runs_the_cli(project: Path) -> None:
 def test_jobs_runs_rules_in_worker_processes_with_the_same_results(
     project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import analyzer.engine
+    import analyzer.workers
 
     use_rules(monkeypatch, PRINT_RULE, CRASH_RULE)
     for number in range(6):
@@ -272,7 +272,7 @@ def test_jobs_runs_rules_in_worker_processes_with_the_same_results(
     (project / "app" / "broken.py").write_text("crash_with_bug = 1\n", encoding="utf-8")
     # --no-cache: the second run must really check the files in workers, not answer from the first run's cache.
     serial = run(capsys, "--no-cache", "--jobs", "1", "--format", "json", ".")
-    monkeypatch.setattr(analyzer.engine, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(analyzer.workers, "PARALLEL_MIN_FILES", 1)
 
     parallel = run(capsys, "--no-cache", "--jobs", "2", "--format", "json", ".")
 

@@ -12,12 +12,14 @@ import astroid
 import pytest
 from astroid import nodes
 
-import analyzer.engine
+import analyzer.findings
+import analyzer.workers
 from analyzer.cli import main
 from analyzer.config import Config
 from analyzer.context import NodeIndex, SourceFile, node_index, nodes_of
-from analyzer.engine import analyze, parse_source
+from analyzer.engine import analyze
 from analyzer.progress import Progress, for_terminal
+from analyzer.sources import parse_source
 from tests.analyzer.helpers import write_tree
 
 LOOP = """
@@ -60,7 +62,7 @@ def test_parse_source_reports_a_syntax_error_with_its_line(tmp_path: Path) -> No
 
     error = parse_source(astroid.builder.AstroidBuilder(astroid.MANAGER), source, "x = 1\ndef (:\n")
 
-    assert error == analyzer.engine.FileError("bad.py", "syntax error at line 2: invalid syntax")
+    assert error == analyzer.findings.FileError("bad.py", "syntax error at line 2: invalid syntax")
 
 
 @pytest.mark.parametrize("enabled", [True, False])
@@ -79,7 +81,7 @@ def test_forked_workers_give_the_serial_findings(tmp_path: Path, monkeypatch: py
     files = {f"shop/loop{number}.py": LOOP for number in range(4)}
     write_tree(tmp_path, files)
     serial = analyze([tmp_path], Config(jobs=1), cwd=tmp_path)
-    monkeypatch.setattr(analyzer.engine, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(analyzer.workers, "PARALLEL_MIN_FILES", 1)
 
     parallel = analyze([tmp_path], Config(jobs=2), cwd=tmp_path)
 

@@ -140,7 +140,7 @@ def _findings_with_and_without_prefilter(
     monkeypatch: pytest.MonkeyPatch, path: Path, cwd: Path
 ) -> tuple[list[dict[str, object]], list[dict[str, object]]]:
     with_prefilter = analyze([path], Config(), cwd=cwd)
-    monkeypatch.setattr(analyzer.engine, "_prefilter_applies", lambda rules: False)
+    monkeypatch.setattr(analyzer.engine, "prefilter_applies", lambda rules: False)
     without_prefilter = analyze([path], Config(), cwd=cwd)
     assert with_prefilter.errors == without_prefilter.errors
     return (

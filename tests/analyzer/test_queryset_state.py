@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from analyzer.modelgraph import FieldInfo, FieldKind, ModelGraph, ModelInfo
-from analyzer.queryset import MethodKind, QuerySetState, method_kind
+from analyzer.queryset import QuerySetState
+from analyzer.queryset_methods import MethodKind, method_kind
 
 
 def _graph() -> ModelGraph:

@@ -7,7 +7,7 @@ concurrent runs never read half an entry:
   configuration, the settings read, the template files and the content hash of every discovered file. A rerun
   with nothing changed reads it and builds no astroid tree at all.
 * a *file* entry holds what the rules reported when checking one file, keyed by the same global parts plus the
-  file's content hash and the content hashes of everything its findings can depend on (see ``engine``).
+  file's content hash and the content hashes of everything its findings can depend on (see ``analyzer.cache.keys``).
 
 Three kinds support those: a *graph* entry holds a model graph, a *parse-index* entry records what the last run
 of a group parsed and which graph it built (so that an edit far from the models parses only what it reaches), and
@@ -39,7 +39,7 @@ logger = logging.getLogger(__name__)
 
 CACHE_DIR_NAME = ".django-orm-analyzer-cache"
 CACHE_FORMAT = 1
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def digest(data: bytes) -> str:
