@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.context import nodes_of
 from analyzer.flow.core import MAX_CALL_DEPTH, FrameBase, decorator_names, is_staticmethod
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.names import class_member
@@ -115,13 +114,9 @@ class InstanceAttributes(FrameBase):
         """What the class's own methods store in ``self.<name>``: each method that assigns it is run once (with
         unknown arguments) and the rows it stores are kept; anything else stays unknown."""
         for classdef in self.class_chain(definition):
-            for method in classdef.body:
-                if not isinstance(method, nodes.FunctionDef) or method in self.stack:
-                    continue
+            for method in self.flow.self_assigners(classdef).get(name, ()):
                 run_key = (base.qualname, method)
-                if run_key in self.flow.stored_runs or not any(
-                    assign.attrname == name for assign in nodes_of(method, nodes.AssignAttr)
-                ):
+                if method in self.stack or run_key in self.flow.stored_runs:
                     continue
                 self.flow.stored_runs.add(run_key)
                 bindings = self.flow.default_bindings(method, classdef.root().name)
