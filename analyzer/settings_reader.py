@@ -14,12 +14,13 @@ from __future__ import annotations
 import ast
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
 from analyzer.context import SettingsInfo, SourceFile
+from analyzer.settings_values import BUILTINS, KNOWN_FUNCTIONS, PATH_METHODS, UNKNOWN, Reference
 
 logger = logging.getLogger(__name__)
 
@@ -29,30 +30,6 @@ _JINJA2_APP_FOLDER_BACKENDS = frozenset({"django.template.backends.jinja2.Jinja2
 JINJA2_BACKENDS = _JINJA2_APP_FOLDER_BACKENDS | {"django_jinja.backend.Jinja2", "django_jinja.jinja2.Jinja2"}
 # In a settings/ package, the module that most likely holds the full development configuration comes first.
 PACKAGE_MODULE_PREFERENCE = ("__init__", "dev", "development", "local", "base", "common", "settings")
-
-
-class _Unknown:
-    """A value the reader cannot work out statically."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-@dataclass(frozen=True)
-class _Reference:
-    """A module, function or class the settings imported, named by its qualified name (``os.path.join``)."""
-
-    qualname: str
 
 
 def find_settings_module(
@@ -315,59 +292,6 @@ class _Interpreter:
         return {}
 
 
-# Functions of the standard library the settings commonly use to build paths and read the environment.
-def _path_call(*args: Any) -> Any:
-    if all(isinstance(arg, str | PurePath) for arg in args):
-        return Path(*args)
-    return UNKNOWN
-
-
-def _os_path(function: Callable[..., str]) -> Callable[..., Any]:
-    def call(*args: Any) -> Any:
-        if args and all(isinstance(arg, str | PurePath) for arg in args):
-            return function(*(str(arg) for arg in args))
-        return UNKNOWN
-
-    return call
-
-
-def _environ_get(name: Any = UNKNOWN, default: Any = None, *_: Any) -> Any:
-    # The value at runtime is unknown; the default is what a fresh checkout runs with.
-    return default
-
-
-def _str_call(value: Any = "") -> Any:
-    return str(value) if isinstance(value, str | int | float | bool | PurePath) else UNKNOWN
-
-
-def _sequence_call(kind: type[list[Any]] | type[tuple[Any, ...]]) -> Callable[..., Any]:
-    def call(value: Any = ()) -> Any:
-        return kind(value) if isinstance(value, list | tuple | str) else UNKNOWN
-
-    return call
-
-
-KNOWN_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "pathlib.Path": _path_call,
-    "pathlib.PurePath": _path_call,
-    "pathlib.PosixPath": _path_call,
-    "os.path.join": _os_path(os.path.join),
-    "os.path.dirname": _os_path(os.path.dirname),
-    "os.path.abspath": _os_path(os.path.abspath),
-    "os.path.realpath": _os_path(os.path.abspath),
-    "os.path.normpath": _os_path(os.path.normpath),
-    "os.path.basename": _os_path(os.path.basename),
-    "os.path.expanduser": _os_path(os.path.expanduser),
-    "os.environ.get": _environ_get,
-    "os.getenv": _environ_get,
-    "builtins.str": _str_call,
-    "builtins.list": _sequence_call(list),
-    "builtins.tuple": _sequence_call(tuple),
-}
-PATH_METHODS = {"resolve", "absolute", "expanduser"}
-BUILTINS = {"str", "list", "tuple"}
-
-
 @dataclass(frozen=True)
 class _Helper:
     """A path helper the settings define and call: ``location = lambda x: os.path.join(BASE, x)``, or a function
@@ -415,10 +339,10 @@ class _Frame:
         elif isinstance(statement, ast.Import):
             for alias in statement.names:
                 if alias.asname:
-                    self.namespace[alias.asname] = _Reference(alias.name)
+                    self.namespace[alias.asname] = Reference(alias.name)
                 else:
                     top = alias.name.split(".", 1)[0]
-                    self.namespace[top] = _Reference(top)
+                    self.namespace[top] = Reference(top)
         elif isinstance(statement, ast.ImportFrom):
             self.import_from(statement)
         elif isinstance(statement, ast.FunctionDef) and not statement.args.vararg and not statement.args.kwarg:
@@ -440,7 +364,7 @@ class _Frame:
         module = statement.module or ""
         if statement.level == 0 and module.split(".", 1)[0] in {"os", "pathlib", "sys"}:
             for alias in statement.names:
-                self.namespace[alias.asname or alias.name] = _Reference(f"{module}.{alias.name}")
+                self.namespace[alias.asname or alias.name] = Reference(f"{module}.{alias.name}")
             return
         imported = self.interpreter.module_namespace(self.path, self.module, statement)
         for alias in statement.names:
@@ -497,7 +421,7 @@ class _Frame:
         if isinstance(node, ast.Name):
             if node.id in self.namespace:
                 return self.namespace[node.id]
-            return _Reference(f"builtins.{node.id}") if node.id in BUILTINS else UNKNOWN
+            return Reference(f"builtins.{node.id}") if node.id in BUILTINS else UNKNOWN
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             items = self.elements(node.elts)
             return tuple(items) if isinstance(node, ast.Tuple) else items
@@ -525,7 +449,7 @@ class _Frame:
             return UNKNOWN if operand is UNKNOWN else not operand
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq):
             left, right = self.evaluate(node.left), self.evaluate(node.comparators[0])
-            if UNKNOWN in (left, right) or isinstance(left, _Reference) or isinstance(right, _Reference):
+            if UNKNOWN in (left, right) or isinstance(left, Reference) or isinstance(right, Reference):
                 return UNKNOWN
             return (left == right) == isinstance(node.ops[0], ast.Eq)
         return UNKNOWN
@@ -588,8 +512,8 @@ class _Frame:
 
     @staticmethod
     def attribute(value: Any, name: str) -> Any:
-        if isinstance(value, _Reference):
-            return _Reference(f"{value.qualname}.{name}")
+        if isinstance(value, Reference):
+            return Reference(f"{value.qualname}.{name}")
         if isinstance(value, PurePath):
             if name == "parent":
                 return value.parent
@@ -632,7 +556,7 @@ class _Frame:
             return _Frame(function.frame.interpreter, function.frame.path, function.frame.module, bound).evaluate(
                 function.body
             )
-        if isinstance(function, _Reference) and function.qualname in KNOWN_FUNCTIONS:
+        if isinstance(function, Reference) and function.qualname in KNOWN_FUNCTIONS:
             if UNKNOWN in arguments and function.qualname not in {"os.environ.get", "os.getenv"}:
                 return UNKNOWN
             return KNOWN_FUNCTIONS[function.qualname](*arguments)
