@@ -18,7 +18,14 @@ from typing import Any, NoReturn
 from analyzer import rules as rule_registry
 from analyzer.baseline import write_baseline
 from analyzer.cache import CACHE_DIR_NAME
-from analyzer.config import OUTPUT_FORMATS, Config, find_config_file, load_config_file, parse_codes
+from analyzer.config import (
+    OUTPUT_FORMATS,
+    Config,
+    find_config_file,
+    load_config_file,
+    parse_codes,
+    validate_selectors,
+)
 from analyzer.docs import default_label, rule_page
 from analyzer.engine import analyze
 from analyzer.errors import AnalyzerError, UsageError
@@ -50,7 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Find N+1 queries and ORM anti-patterns in a Django project, without running it.",
     )
     parser.add_argument("paths", nargs="*", default=["."], help="files or folders to analyse (default: .)")
-    parser.add_argument("--format", choices=OUTPUT_FORMATS, help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=OUTPUT_FORMATS, help="output format (default: text, one short line per finding)"
+    )
+    parser.add_argument(
+        "--show-fix", action="store_true", default=None, help="print whole messages with their fix (--format full)"
+    )
     parser.add_argument("--select", type=parse_codes, metavar="CODES", help="only these codes or prefixes")
     parser.add_argument("--ignore", type=parse_codes, metavar="CODES", help="never these codes or prefixes")
     parser.add_argument(
@@ -76,6 +88,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--max-file-size", type=_positive_int, metavar="BYTES", help="skip larger files (default: 2 MB)"
     )
+    parser.add_argument("--fix", action="store_true", default=None, help="apply the safe fixes, then report the rest")
+    parser.add_argument(
+        "--no-fix", action="store_false", dest="fix", default=None, help="do not apply fixes (overrides fix = true)"
+    )
+    parser.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
+    parser.add_argument(
+        "--unsafe-fixes", action="store_true", default=None, help="also apply fixes that change behaviour or shape"
+    )
+    parser.add_argument("--fixable", type=parse_codes, metavar="CODES", help="only fix these codes or prefixes")
+    parser.add_argument("--unfixable", type=parse_codes, metavar="CODES", help="never fix these codes or prefixes")
     parser.add_argument("--list-rules", action="store_true", help="list every rule and exit")
     parser.add_argument("--explain", metavar="CODE", help="print a rule's documentation and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details (rule crash tracebacks)")
@@ -95,12 +117,17 @@ def resolve_config(options: argparse.Namespace, cwd: Path) -> Config:
         "exclude": tuple(part.strip() for part in options.exclude.split(",")) if options.exclude else None,
         "settings": options.settings,
         "output_format": options.format,
+        "show_fix": options.show_fix,
         "baseline": options.baseline,
         "runtime_report": options.runtime_report,
         "exit_zero": options.exit_zero,
         "jobs": options.jobs,
         "cache": options.cache,
         "max_file_size": options.max_file_size,
+        "fix": options.fix,
+        "unsafe_fixes": options.unsafe_fixes,
+        "fixable": options.fixable,
+        "unfixable": options.unfixable,
     }
     values.update({key: value for key, value in overrides.items() if value is not None})
     return Config(**values)
@@ -137,6 +164,8 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
         sys.stdout.write(explain(options.explain))
         return 0
     config = resolve_config(options, cwd)
+    validate_selectors(config.fixable, rule_registry.all_rules(), "fixable")
+    validate_selectors(config.unfixable, rule_registry.all_rules(), "unfixable")
     if options.write_baseline:
         # The baseline records every current finding, so an older baseline must not filter them.
         config = replace(config, baseline=None)
@@ -146,9 +175,26 @@ def run(options: argparse.Namespace, cwd: Path) -> int:
         count = write_baseline(cwd / options.write_baseline, result.findings, SourceLines(cwd))
         print(f"wrote {count} findings to {options.write_baseline}", file=sys.stderr)
         return 0
+    if options.diff or config.fix:
+        # Imported here: libcst is only needed when fixing, and the plain analysis should not pay for its import.
+        from analyzer.fix.command import apply_fixes, show_diff
+        from analyzer.fix.plan import FixSettings
+
+        settings = FixSettings(config.unsafe_fixes, config.fixable, config.unfixable)
+        if options.diff:
+            return show_diff(result, settings, cwd)
+        result = apply_fixes(
+            result,
+            settings,
+            cwd,
+            lambda: analyze(options.paths, config, cwd=cwd, cache_dir=cache_dir, progress=for_terminal(sys.stderr)),
+        )
     runtime_report = config.runtime_report is not None
-    sys.stdout.write(render(result, config.output_format, rule_registry.all_rules(), runtime_report=runtime_report))
-    if config.output_format != "text":
+    rendered = render(
+        result, config.output_format, rule_registry.all_rules(), runtime_report=runtime_report, show_fix=config.show_fix
+    )
+    sys.stdout.write(rendered)
+    if config.output_format not in ("text", "full"):
         # Machine-readable output stays parseable; the summaries go to stderr.
         print(summary(result), file=sys.stderr)
         if runtime_report:

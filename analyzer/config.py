@@ -1,9 +1,13 @@
 """Analysis settings: defaults, merged from ``[tool.django-orm-analyzer]`` in pyproject.toml and the command line.
 
 The table's keys are the long command-line flags in kebab-case (``select``, ``ignore``, ``extend-select``,
-``format``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus ``exclude``,
-``per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is ``--no-cache``). Paths and glob patterns
-in the file are relative to the file's folder. Command-line flags replace the file's values.
+``format``, ``show-fix``, ``baseline``, ``runtime-report``, ``exit-zero``, ``jobs``, ``max-file-size``) plus
+``exclude``, ``per-file-ignores``, ``extend-per-file-ignores``, ``settings`` and ``cache`` (``cache = false`` is
+``--no-cache``), and the fix switches ``fix``, ``unsafe-fixes``, ``fixable`` and ``unfixable``. Paths and glob
+patterns in the file are relative to the file's folder. Command-line flags replace the file's values.
+
+Tests and management commands get a default ``per-file-ignores`` (``DEFAULT_PER_FILE_IGNORES``): a
+``per-file-ignores`` table replaces it, ``extend-per-file-ignores`` adds to it.
 """
 
 from __future__ import annotations
@@ -18,10 +22,22 @@ from analyzer.errors import ConfigError, UsageError
 from analyzer.rules import Rule
 
 TABLE_NAME = "django-orm-analyzer"
-OUTPUT_FORMATS = ("text", "json", "sarif", "github")
+OUTPUT_FORMATS = ("text", "full", "json", "sarif", "github")
 DEFAULT_MAX_FILE_SIZE = 2 * 1024 * 1024
 # A selector this short ("ORM") names the whole catalogue: it turns on the default rules, not the opt-in ones.
 CATALOGUE_PREFIX = "ORM"
+# Test code builds its fixtures row by row on purpose and runs on a handful of rows: its N+1s are not the app's
+# (the pytest plugin finds the app's N+1s that tests run into). A management command's loop is usually the job
+# itself, run offline, so its queries and writes per item are left out too; its relation reads per row (ORM1) and
+# queryset misuse (ORM4) stay, as select_related() and friends fix them at no cost.
+DEFAULT_PER_FILE_IGNORES: dict[str, tuple[str, ...]] = {
+    "tests/": (CATALOGUE_PREFIX,),
+    "test_*.py": (CATALOGUE_PREFIX,),
+    "*_test.py": (CATALOGUE_PREFIX,),
+    "tests.py": (CATALOGUE_PREFIX,),
+    "conftest.py": (CATALOGUE_PREFIX,),
+    "**/management/commands/": ("ORM2", "ORM3"),
+}
 
 
 @dataclass(frozen=True)
@@ -32,9 +48,11 @@ class Config:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
-    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_PER_FILE_IGNORES))
     settings: str | None = None  # dotted settings module to read statically, e.g. "bookshop.settings"
     output_format: str = "text"
+    # The text format prints one short line per finding; show_fix (or the "full" format) prints whole messages.
+    show_fix: bool = False
     baseline: str | None = None
     runtime_report: str | None = None
     exit_zero: bool = False
@@ -44,6 +62,10 @@ class Config:
     # folder, or the current directory when there is none.
     root: Path | None = None
     max_file_size: int = DEFAULT_MAX_FILE_SIZE
+    fix: bool = False  # apply the safe fixes (``--fix``)
+    unsafe_fixes: bool = False  # and the unsafe ones too
+    fixable: tuple[str, ...] = ()  # codes or prefixes whose fixes may be applied; empty: every code
+    unfixable: tuple[str, ...] = ()  # codes or prefixes whose fixes are never applied
 
 
 def _matches(code: str, selector: str) -> bool:
@@ -87,6 +109,15 @@ def validate_selectors(selectors: Iterable[str], rules: Sequence[Rule], option: 
     for selector in selectors:
         if not any(_matches(code, selector) for code in codes):
             raise UsageError(f"unknown rule code or prefix in {option}: {selector}")
+
+
+def configured_per_file_ignores(config: Config) -> dict[str, tuple[str, ...]]:
+    """The ``per-file-ignores`` entries the user wrote: the defaults name whole code bands and need no check."""
+    return {
+        pattern: codes
+        for pattern, codes in config.per_file_ignores.items()
+        if DEFAULT_PER_FILE_IGNORES.get(pattern) != codes
+    }
 
 
 def parse_codes(value: str) -> tuple[str, ...]:
@@ -150,8 +181,9 @@ def _codes(value: object, key: str, source: str) -> tuple[str, ...]:
 def options_from_table(table: Mapping[str, object], *, base: Path, source: str) -> dict[str, Any]:
     """Validate a configuration table and turn it into ``Config`` keyword arguments."""
     options: dict[str, Any] = {"root": base}
+    extensions: dict[str, tuple[str, ...]] = {}
     for key, value in table.items():
-        if key in ("select", "ignore", "extend-select"):
+        if key in ("select", "ignore", "extend-select", "fixable", "unfixable"):
             options[key.replace("-", "_")] = _codes(value, key, source)
         elif key == "exclude":
             options["exclude"] = _string_list(value, key, source)
@@ -161,6 +193,10 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             options["per_file_ignores"] = {
                 pattern: _codes(codes, f'per-file-ignores."{pattern}"', source) for pattern, codes in value.items()
             }
+        elif key == "extend-per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{source}: {key} must be a table of glob = [codes], got {value!r}")
+            extensions = {pattern: _codes(codes, f'{key}."{pattern}"', source) for pattern, codes in value.items()}
         elif key == "format":
             if value not in OUTPUT_FORMATS:
                 raise ConfigError(f"{source}: format must be one of {', '.join(OUTPUT_FORMATS)}, got {value!r}")
@@ -173,7 +209,7 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             if not isinstance(value, str) or not all(part.isidentifier() for part in value.split(".")):
                 raise ConfigError(f"{source}: settings must be a dotted module name, got {value!r}")
             options["settings"] = value
-        elif key in ("exit-zero", "cache"):
+        elif key in ("exit-zero", "cache", "show-fix", "fix", "unsafe-fixes"):
             if not isinstance(value, bool):
                 raise ConfigError(f"{source}: {key} must be true or false, got {value!r}")
             options[key.replace("-", "_")] = value
@@ -183,4 +219,6 @@ def options_from_table(table: Mapping[str, object], *, base: Path, source: str) 
             options[key.replace("-", "_")] = value
         else:
             raise ConfigError(f"{source}: unknown key {key!r}")
+    if extensions:
+        options["per_file_ignores"] = {**options.get("per_file_ignores", DEFAULT_PER_FILE_IGNORES), **extensions}
     return options

@@ -27,7 +27,7 @@ from pathlib import Path
 from analyzer import rules as rule_registry
 from analyzer.baseline import Baseline
 from analyzer.cache.layer import NoCache, RawResult, open_cache
-from analyzer.config import Config, select_rules, validate_selectors
+from analyzer.config import Config, configured_per_file_ignores, select_rules, validate_selectors
 from analyzer.confirmation import confirm, load_runtime_report
 from analyzer.context import SettingsInfo, SourceFile
 from analyzer.discovery import PathMatcher, discover, partition_by_module_name
@@ -49,7 +49,7 @@ def enabled_rules(config: Config) -> list[Rule]:
     validate_selectors(config.select, registered, "select")
     validate_selectors(config.ignore, registered, "ignore")
     validate_selectors(config.extend_select, registered, "extend-select")
-    for pattern, codes in config.per_file_ignores.items():
+    for pattern, codes in configured_per_file_ignores(config).items():
         validate_selectors(codes, registered, f'per-file-ignores "{pattern}"')
     return select_rules(config, registered)
 

@@ -45,6 +45,9 @@ class AdminRead:
     fix_path: str
     origin: Origin
     node: nodes.NodeNG = field(compare=False, hash=False, repr=False)
+    classdef: nodes.ClassDef | None = field(default=None, compare=False, hash=False, repr=False)  # the admin
+    # Without list_select_related, a foreign key in list_display makes Django call select_related() on its own.
+    automatic_select_related: bool = False
 
 
 def registered_models(flow: FlowProject, module: nodes.Module) -> dict[str, list[str]]:
@@ -166,6 +169,7 @@ class ChangeList:
         queryset = self.queryset(entries, display_node)
         row = Instance(self.model, row=RowRef(queryset.state, queryset.origin, self.classdef), born_in=self.classdef)
         selected, _ = self.list_select_related()
+        automatic = selected is False and any(self.is_foreign_key(name) for name, _ in entries)
         found: list[AdminRead] = []
         for name, node in entries:
             for event, at in self.read_entry(name, node, row):
@@ -181,6 +185,8 @@ class ChangeList:
                             self.path,
                             queryset.origin,
                             at,
+                            self.classdef,
+                            automatic,
                         )
                     )
         return found

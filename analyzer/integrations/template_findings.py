@@ -9,6 +9,7 @@ from analyzer.flow.events import EventKind
 from analyzer.integrations.reporting import fix_text, group_reads, make_finding, problem_text, read_text
 from analyzer.integrations.views import RenderedRead, rendered_reads
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit
 
 
 def template_findings(project: ProjectContext, rule: Rule, engine: str) -> list[tuple[str, Finding]]:
@@ -77,7 +78,7 @@ def template_findings(project: ProjectContext, rule: Rule, engine: str) -> list[
                 f"in {location.template}, "
                 f"rendered by {render.view}; {fix} to the queryset at {origin.path}:{origin.line}"
             )
-            fix_location = Fix(fix, origin.path, origin.line)
+            fix_location = Fix(fix, origin.path, origin.line, event_edit(event, group.fix_path, project.graph))
         finding = make_finding(
             rule,
             event,

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from analyzer.context import FileContext
-from analyzer.findings import Finding, Fix, RelatedLocation
+from analyzer.findings import Edit, Finding, Fix, RelatedLocation
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.values import Origin
@@ -76,9 +76,10 @@ def built_here(origin: Origin | None) -> tuple[RelatedLocation, ...]:
     return (RelatedLocation(origin.path, origin.line, "queryset built here"),) if origin is not None else ()
 
 
-def origin_fix(message: str, origin: Origin | None, event: FlowEvent) -> Fix:
+def origin_fix(message: str, origin: Origin | None, event: FlowEvent, edit: Edit | None = None) -> Fix:
+    """The fix at the line the queryset is built; ``edit`` (for ``--fix``) only applies there."""
     if origin is not None:
-        return Fix(message=message, path=origin.path, line=origin.line)
+        return Fix(message=message, path=origin.path, line=origin.line, edit=edit)
     return Fix(message=message, path=event.path, line=event.loop_line or event.line)
 
 

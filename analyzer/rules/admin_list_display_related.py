@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from astroid import nodes
 
 from analyzer.context import FileContext, ProjectContext
-from analyzer.findings import Finding, Fix, RelatedLocation, Severity
+from analyzer.findings import Applicability, Edit, Finding, Fix, RelatedLocation, Severity
+from analyzer.fix.targets import list_select_related_edit
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind
 from analyzer.integrations.admin import AdminRead, project_admin_reads
@@ -77,14 +78,33 @@ The changelist shows 100 rows per page by default: each such column runs up to 1
 """
 
 
-def _fix(read: AdminRead, path: str, event_kind: EventKind) -> str:
+def _list_select_related(read: AdminRead, path: str, event_kind: EventKind) -> list[str] | None:
+    """The paths list_select_related should list, when setting it is the fix."""
     if event_kind in (EventKind.RELATED_ACCESS, EventKind.PROPERTY) and read.event.through_prefetch is False:
         method = eager_method(read.event)
         if method == "select_related" and read.select_related is not True:
             listed = list(read.select_related) if isinstance(read.select_related, tuple) else []
-            paths = ", ".join(f'"{item}"' for item in dict.fromkeys([*listed, path]))
-            return f"set list_select_related = ({paths},) on {read.admin}"
+            return list(dict.fromkeys([*listed, path]))
+    return None
+
+
+def _fix(read: AdminRead, path: str, event_kind: EventKind) -> str:
+    paths = _list_select_related(read, path, event_kind)
+    if paths is not None:
+        listed = ", ".join(f'"{item}"' for item in paths)
+        return f"set list_select_related = ({listed},) on {read.admin}"
     return f"override {read.admin}.get_queryset() to {fix_text(read.event, path).removeprefix('add ')}"
+
+
+def _edit(read: AdminRead, path: str, event_kind: EventKind) -> Edit | None:
+    paths = _list_select_related(read, path, event_kind)
+    # The edit goes into the admin class itself; list_display set in a base class elsewhere is not its line.
+    if paths is None or read.classdef is None or read.classdef.root().file != read.origin.node.root().file:
+        return None
+    # Setting the tuple replaces the select_related() Django made for a foreign key in list_display (every non-null
+    # key, recursively) by exactly the listed paths: a person should list what else the page reads.
+    applicability = Applicability.UNSAFE if read.automatic_select_related else Applicability.SAFE
+    return list_select_related_edit(read.classdef, paths, applicability)
 
 
 def _findings(project: ProjectContext) -> list[Finding]:
@@ -125,7 +145,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
                 column=column,
                 end_column=end_column,
                 message=message,
-                fix=Fix(fix, read.fix_path, read.fix_line),
+                fix=Fix(fix, read.fix_path, read.fix_line, _edit(read, group.fix_path, event.inner_kind or event.kind)),
                 related=(RelatedLocation(read.fix_path, read.fix_line, "list_display set here"),),
             )
         )

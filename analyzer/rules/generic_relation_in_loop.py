@@ -8,6 +8,7 @@ from analyzer.context import FileContext
 from analyzer.findings import Finding, Severity
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit
 from analyzer.rules._flow import built_here, events_of, finding_for, first_per_site, origin_fix, where
 
 BAD_EXAMPLE = """\
@@ -60,7 +61,8 @@ def check(context: FileContext) -> Iterator[Finding]:
             f"{event.text} loads a generic relation once per row of {event.origin.text} "
             f"({where(event, event.origin)}); {fix} there"
         )
-        yield finding_for(context, RULE, event, message, origin_fix(fix, event.origin, event), built_here(event.origin))
+        fix_location = origin_fix(fix, event.origin, event, event_edit(event))
+        yield finding_for(context, RULE, event, message, fix_location, built_here(event.origin))
 
 
 RULE = Rule(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from analyzer.context import FileContext
 from analyzer.findings import Finding, Severity
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit
 from analyzer.rules._flow import built_here, eager_fix, finding_for, origin_fix, related_access_groups, where
 
 BAD_EXAMPLE = """\
@@ -72,7 +73,8 @@ def check(context: FileContext) -> Iterator[Finding]:
             f"{event.text} is loaded once per row of {event.origin.text} ({where(event, event.origin)}): "
             f'select_related("{selected}") stops before "{event.field}"; {fix} there'
         )
-        yield finding_for(context, RULE, event, message, origin_fix(fix, event.origin, event), built_here(event.origin))
+        fix_location = origin_fix(fix, event.origin, event, event_edit(event, group.fix_path))
+        yield finding_for(context, RULE, event, message, fix_location, built_here(event.origin))
 
 
 RULE = Rule(

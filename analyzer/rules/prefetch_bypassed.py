@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from analyzer.context import FileContext
 from analyzer.findings import Finding, Severity
+from analyzer.fix.targets import prefetch_filtered_edit
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
 from analyzer.rules._flow import built_here, events_of, finding_for, first_per_site, model_name, origin_fix, where
@@ -92,7 +93,17 @@ def check(context: FileContext) -> Iterator[Finding]:
             f'{event.text} ignores the prefetched "{event.relation_path}" and runs one query per row of '
             f"{event.origin.text} ({where(event, event.origin)}); {fix} there"
         )
-        yield finding_for(context, RULE, event, message, origin_fix(fix, event.origin, event), built_here(event.origin))
+        edit = prefetch_filtered_edit(
+            event.origin.node,
+            event.node,
+            event.relation_path,
+            f"{event.field}_{subset}",
+            model_name(event.target),
+            event.method or "",
+        )
+        yield finding_for(
+            context, RULE, event, message, origin_fix(fix, event.origin, event, edit), built_here(event.origin)
+        )
 
 
 RULE = Rule(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from analyzer.context import FileContext
 from analyzer.findings import Finding, Fix, Severity
+from analyzer.fix.targets import exists_edit
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
 from analyzer.rules._flow import built_here, events_of, finding_for, model_name
@@ -54,7 +55,7 @@ def check(context: FileContext) -> Iterator[Finding]:
             f"testing {event.text} loads every {model_name(event.model)} row only to see if there is one; "
             f"use {event.text}.exists()"
         )
-        fix = Fix(message="use .exists()", path=event.path, line=event.line)
+        fix = Fix(message="use .exists()", path=event.path, line=event.line, edit=exists_edit(event.node))
         related = built_here(event.origin) if event.origin is not None and event.origin.line != event.line else ()
         yield finding_for(context, RULE, event, message, fix, related)
 

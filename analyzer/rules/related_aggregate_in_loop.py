@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.context import FileContext
-from analyzer.findings import Finding, Severity
+from analyzer.findings import Edit, Finding, Severity
+from analyzer.fix.targets import annotate_count_edit
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.rules._base import Rule
 from analyzer.rules._flow import built_here, events_of, finding_for, first_per_site, model_name, origin_fix, where
@@ -58,6 +59,13 @@ row in the same query.
 """
 
 
+def _edit(event: FlowEvent) -> Edit | None:
+    # Only a count of a relation of the rows themselves: the annotation goes on those rows.
+    if event.method != "count" or event.origin is None or event.relation_path != event.field or not event.field:
+        return None
+    return annotate_count_edit(event.origin.node, event.node, event.relation_path, f"{event.field}_count")
+
+
 def _fix(event: FlowEvent) -> str:
     if event.method == "exists" and event.remote_field:
         subquery = f'{model_name(event.target)}.objects.filter({event.remote_field}=OuterRef("pk"))'
@@ -73,7 +81,8 @@ def check(context: FileContext) -> Iterator[Finding]:
         message = (
             f"{event.text} runs one query per row of {event.origin.text} ({where(event, event.origin)}); {fix} there"
         )
-        yield finding_for(context, RULE, event, message, origin_fix(fix, event.origin, event), built_here(event.origin))
+        fix_location = origin_fix(fix, event.origin, event, _edit(event))
+        yield finding_for(context, RULE, event, message, fix_location, built_here(event.origin))
 
 
 RULE = Rule(

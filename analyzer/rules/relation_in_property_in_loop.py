@@ -8,6 +8,7 @@ from analyzer.context import FileContext
 from analyzer.findings import Finding, Severity
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit, merged_edit
 from analyzer.rules._flow import built_here, events_of, finding_for, origin_fix, where
 
 BAD_EXAMPLE = """\
@@ -96,11 +97,13 @@ def check(context: FileContext) -> Iterator[Finding]:
             if fix_text not in fixes:
                 fixes.append(fix_text)
         fix = _merge_fixes(fixes)
+        edit = merged_edit([event_edit(item) for item in events])
         message = (
             f"{event.text} runs {described}, which reads {' and '.join(inner_texts)} once per row of "
             f"{event.origin.text} ({where(event, event.origin)}); {fix} there"
         )
-        yield finding_for(context, RULE, event, message, origin_fix(fix, event.origin, event), built_here(event.origin))
+        fix_location = origin_fix(fix, event.origin, event, edit)
+        yield finding_for(context, RULE, event, message, fix_location, built_here(event.origin))
 
 
 def _merge_fixes(fixes: list[str]) -> str:

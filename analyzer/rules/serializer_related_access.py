@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.context import FileContext, ProjectContext
-from analyzer.findings import Finding, Fix, RelatedLocation, Severity
+from analyzer.findings import Edit, Finding, Fix, RelatedLocation, Severity
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind
 from analyzer.integrations.drf import SerializerRead, project_serializer_reads
 from analyzer.integrations.reporting import fix_text, group_reads, make_finding, node_span, problem_text, read_text
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit
 from analyzer.rules._flow import model_name
 
 BAD_EXAMPLE = """\
@@ -116,7 +117,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
                 column=column,
                 end_column=end_column,
                 message=message,
-                fix=Fix(fix, read.origin_path, read.origin_line),
+                fix=Fix(fix, read.origin_path, read.origin_line, _edit(read, group.fix_path)),
                 related=(RelatedLocation(read.origin_path, read.origin_line, "queryset built here"),),
             )
         )
@@ -139,6 +140,14 @@ def check(context: FileContext) -> Iterator[Finding]:
     for finding in findings:
         if finding.path == context.path:
             yield finding
+
+
+def _edit(read: SerializerRead, path: str) -> Edit | None:
+    origin = read.event.origin
+    # The edit goes on the queryset the view lists, which is the rows' origin when both name the same line.
+    if origin is None or (origin.path, origin.line) != (read.origin_path, read.origin_line):
+        return None
+    return event_edit(read.event, path)
 
 
 RULE = Rule(

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from analyzer.context import FileContext, ProjectContext
-from analyzer.findings import Finding, Fix, RelatedLocation, Severity
+from analyzer.findings import Edit, Finding, Fix, RelatedLocation, Severity
 from analyzer.integrations.reporting import fix_text, group_reads, make_finding, problem_text, read_text
 from analyzer.integrations.tables import ColumnRead, project_table_reads
 from analyzer.rules._base import Rule
+from analyzer.rules._fixes import event_edit
 
 BAD_EXAMPLE = """\
 import django_tables2 as tables
@@ -109,12 +110,20 @@ def _findings(project: ProjectContext) -> list[tuple[str, Finding]]:
                     column=read.col,
                     end_column=read.col,
                     message=message,
-                    fix=Fix(fix, read.origin_path, read.origin_line),
+                    fix=Fix(fix, read.origin_path, read.origin_line, _edit(read, group.fix_path)),
                     related=(RelatedLocation(read.origin_path, read.origin_line, "queryset built here"),),
                 ),
             )
         )
     return findings
+
+
+def _edit(read: ColumnRead, path: str) -> Edit | None:
+    origin = read.event.origin
+    # The edit goes on the queryset that lists the rows, which is the rows' origin when both name the same line.
+    if origin is None or (origin.path, origin.line) != (read.origin_path, read.origin_line):
+        return None
+    return event_edit(read.event, path)
 
 
 def check(context: FileContext) -> Iterator[Finding]:

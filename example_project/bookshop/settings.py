@@ -6,6 +6,7 @@ SQLite by default; set DATABASE_URL (postgres://user:password@host:port/name) to
 from __future__ import annotations
 
 import os
+from importlib.util import find_spec
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -46,6 +47,21 @@ ORM_ANALYZER = {
     "REPORT": os.environ.get("ORM_ANALYZER_REPORT") or None,
     "ROOT": str(BASE_DIR.parent),
 }
+
+# django-debug-toolbar, when installed, shows each request's N+1s in its "N+1 queries" panel under DEBUG.
+DEBUG_TOOLBAR = DEBUG and find_spec("debug_toolbar") is not None
+if DEBUG_TOOLBAR:
+    INSTALLED_APPS.append("debug_toolbar")
+    MIDDLEWARE.insert(0, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    INTERNAL_IPS = ["127.0.0.1"]
+    DEBUG_TOOLBAR_PANELS = [
+        "debug_toolbar.panels.history.HistoryPanel",
+        "debug_toolbar.panels.timer.TimerPanel",
+        "debug_toolbar.panels.request.RequestPanel",
+        "debug_toolbar.panels.sql.SQLPanel",
+        "runtime.debug_toolbar.NPlusOnePanel",
+        "debug_toolbar.panels.templates.TemplatesPanel",
+    ]
 
 ROOT_URLCONF = "bookshop.urls"
 

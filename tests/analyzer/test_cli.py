@@ -51,20 +51,48 @@ def test_text_format_lists_findings_with_paths_relative_to_cwd_then_a_summary(
     lines = out.splitlines()
     assert code == 1
     assert lines[:2] == [
-        "app/views.py:2:5: ORM801 print() called with 1 argument(s); use logging",
-        "app/views.py:4:5: ORM801 print() called with 2 argument(s); use logging",
+        "app/views.py:2:5: ORM801 print() called with 1 argument(s)",
+        "app/views.py:4:5: ORM801 print() called with 2 argument(s)",
     ]
     assert lines[2] == ""
     assert SUMMARY.match(lines[3])
     assert SUMMARY.match(lines[3]).groups()[:2] == ("2", "3")  # type: ignore[union-attr]
+    assert lines[4] == "Run with --show-fix to print each finding's fix (--format full)."
+    assert len(lines) == 5
+    assert err == ""
+
+
+@pytest.mark.parametrize("flags", [["--show-fix"], ["--format", "full"]])
+def test_show_fix_and_full_format_print_whole_messages(
+    project: Path, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    code, out, err = run(capsys, *flags, ".")
+
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[:3] == [
+        "app/views.py:2:5: ORM801 print() called with 1 argument(s); use logging",
+        "app/views.py:4:5: ORM801 print() called with 2 argument(s); use logging",
+        "",
+    ]
+    assert SUMMARY.match(lines[3])
     assert len(lines) == 4
     assert err == ""
+
+
+def test_show_fix_can_be_set_in_the_configuration(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "pyproject.toml").write_text("[tool.django-orm-analyzer]\nshow-fix = true\n", encoding="utf-8")
+
+    code, out, _ = run(capsys, ".")
+
+    assert code == 1
+    assert out.splitlines()[0] == "app/views.py:2:5: ORM801 print() called with 1 argument(s); use logging"
 
 
 def test_default_path_is_the_current_directory(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys)
     assert code == 1
-    assert out.splitlines()[0] == "app/views.py:2:5: ORM801 print() called with 1 argument(s); use logging"
+    assert out.splitlines()[0] == "app/views.py:2:5: ORM801 print() called with 1 argument(s)"
 
 
 def test_no_findings_exits_zero(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from analyzer.cli import main
+from analyzer.fix.targets import text_digest
 from tests.analyzer.helpers import write_tree
 
 MODELS = """
@@ -58,11 +59,22 @@ def shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def test_related_access_in_loop_is_reported_once_in_text(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--select", "ORM101", "--show-fix", "."])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[0] == f"shop/views.py:6:13: ORM101 [*] {EXPECTED_MESSAGE}"
+    assert lines[2].startswith("Found 1 finding in 3 files")
+
+
+def test_related_access_in_loop_compact_line_leaves_the_fix_out(shop: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = main(["--select", "ORM101", "."])
 
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
-    assert lines[0] == f"shop/views.py:6:13: ORM101 {EXPECTED_MESSAGE}"
+    assert lines[0] == (
+        "shop/views.py:6:13: ORM101 [*] book.author is loaded once per row of Book.objects.all() (line 5)"
+    )
     assert lines[2].startswith("Found 1 finding in 3 files")
 
 
@@ -100,7 +112,21 @@ def test_related_access_in_loop_in_json_with_fix_and_runtime_confirmation(
             "end_column": 24,
             "model": "shop.Book",
             "field": "author",
-            "fix": {"message": 'add .select_related("author")', "path": "shop/views.py", "line": 5},
+            "fix": {
+                "message": 'add .select_related("author")',
+                "path": "shop/views.py",
+                "line": 5,
+                "edit": {
+                    "kind": "select_related",
+                    "applicability": "safe",
+                    "line": 5,
+                    "column": 13,
+                    "end_line": 5,
+                    "end_column": 31,
+                    "arguments": ["author"],
+                    "digest": text_digest((shop / "shop" / "views.py").read_text(encoding="utf-8")),
+                },
+            },
             "related": [{"path": "shop/views.py", "line": 5, "message": "queryset built here"}],
             "confirmed": True,
         }

@@ -97,7 +97,7 @@ def test_every_key_is_read_with_paths_relative_to_the_file(tmp_path: Path) -> No
         ('selct = ["ORM1"]', "unknown key 'selct'"),
         ('select = "ORM1"', "select must be a list of strings, got 'ORM1'"),
         ("ignore = [101]", "ignore must be a list of strings, got [101]"),
-        ('format = "xml"', "format must be one of text, json, sarif, github, got 'xml'"),
+        ('format = "xml"', "format must be one of text, full, json, sarif, github, got 'xml'"),
         ('exit-zero = "yes"', "exit-zero must be true or false, got 'yes'"),
         ("jobs = 0", "jobs must be a positive integer, got 0"),
         ("jobs = true", "jobs must be a positive integer, got True"),

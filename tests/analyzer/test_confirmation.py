@@ -148,7 +148,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def test_cli_text_marks_confirmed_findings_lists_runtime_only_and_prints_the_summary(
     project: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["--runtime-report", "runtime.json", "."])
+    code = main(["--runtime-report", "runtime.json", "--format", "full", "."])
 
     lines = capsys.readouterr().out.splitlines()
     assert code == 1
@@ -162,6 +162,25 @@ def test_cli_text_marks_confirmed_findings_lists_runtime_only_and_prints_the_sum
     ]
     assert lines[6].startswith("Found 2 findings in 2 files")
     assert lines[7:] == ["2 static findings, 1 confirmed at runtime, 1 runtime-only"]
+
+
+def test_cli_compact_text_prints_the_join_as_a_table(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--runtime-report", "runtime.json", "."])
+
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert lines[:5] == [
+        "Static findings joined with the runtime report:",
+        "confirmed     ORM801     shop/views.py:2:5  app.Thing.name",
+        "static-only   ORM801     shop/views.py:3:5  app.Thing.name",
+        "runtime-only  lazy_load  shop/views.py:9    shop.Book.author, 25 queries (test shop/tests.py::test_g)",
+        "",
+    ]
+    assert lines[5].startswith("Found 2 findings in 2 files")
+    assert lines[6:] == [
+        "2 static findings, 1 confirmed at runtime, 1 runtime-only",
+        "Run with --show-fix to print each finding's fix (--format full).",
+    ]
 
 
 def test_cli_json_has_confirmed_flags_and_runtime_only(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -4,6 +4,7 @@ abstract bases in another app and multi-table inheritance (tests/fixtures/flow_s
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from analyzer.config import Config
@@ -39,7 +40,10 @@ def test_queryset_from_a_selector_in_another_module_puts_the_fix_there() -> None
         "book.author is loaded once per row of Book.objects.all() (catalog/selectors.py:5); "
         'add .select_related("author") there'
     )
-    assert first.fix == Fix('add .select_related("author")', "catalog/selectors.py", 5)
+    assert replace(first.fix, edit=None) == Fix('add .select_related("author")', "catalog/selectors.py", 5)
+    # --fix edits the selector's queryset too.
+    assert first.fix.edit is not None
+    assert (first.fix.edit.kind, first.fix.edit.line, first.fix.edit.arguments) == ("select_related", 5, ("author",))
 
 
 def test_custom_user_relation_resolves_through_auth_user_model() -> None:

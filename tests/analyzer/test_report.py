@@ -11,7 +11,7 @@ from analyzer.report import render
 from analyzer.report.github import render_github
 from analyzer.report.json import render_json
 from analyzer.report.sarif import render_sarif
-from analyzer.report.text import render_text
+from analyzer.report.text import compact_finding_line, render_text
 from tests.fixtures.infra_rules import INPUT_RULE, PRINT_RULE
 
 FINDING = Finding(
@@ -106,8 +106,8 @@ def test_json_has_runtime_only_when_a_runtime_report_was_joined() -> None:
     assert document["runtime_only"] == [dict(RESULT.runtime_only[0])]
 
 
-def test_text_format_with_errors_runtime_only_and_summaries() -> None:
-    text = render_text(RESULT, runtime_report=True)
+def test_full_text_format_with_errors_runtime_only_and_summaries() -> None:
+    text = render_text(RESULT, runtime_report=True, full=True)
 
     assert text.splitlines() == [
         "shop/views.py:12:9: ORM801 print() called with 1 argument(s); use logging [confirmed at runtime]",
@@ -122,6 +122,62 @@ def test_text_format_with_errors_runtime_only_and_summaries() -> None:
         "Found 2 findings in 120 files (0.81s), 1 error.",
         "2 static findings, 1 confirmed at runtime, 1 runtime-only",
     ]
+
+
+def test_compact_text_format_drops_the_fix_and_hints_at_show_fix() -> None:
+    text = render_text(RESULT, runtime_report=False, full=False)
+
+    assert text.splitlines() == [
+        "shop/views.py:12:9: ORM801 print() called with 1 argument(s) [confirmed]",
+        "shop/a,b.py:3:1: ORM891 50% done, a: b next",
+        "",
+        "Errors (these files were not fully analysed):",
+        "bad.py: error: syntax error at line 3: invalid syntax",
+        "",
+        "Found 2 findings in 120 files (0.81s), 1 error.",
+        "Run with --show-fix to print each finding's fix (--format full).",
+    ]
+
+
+def test_compact_text_format_prints_the_runtime_join_as_one_table() -> None:
+    text = render_text(RESULT, runtime_report=True, full=False)
+
+    assert text.splitlines() == [
+        "Static findings joined with the runtime report:",
+        "confirmed     ORM801          shop/views.py:12:9  shop.Book.author",
+        "static-only   ORM891          shop/a,b.py:3:1     50% done, a: b next",
+        "runtime-only  repeated_query  shop/api.py:9       SELECT 1, 3 queries (request GET /api/)",
+        "",
+        "Errors (these files were not fully analysed):",
+        "bad.py: error: syntax error at line 3: invalid syntax",
+        "",
+        "Found 2 findings in 120 files (0.81s), 1 error.",
+        "2 static findings, 1 confirmed at runtime, 1 runtime-only",
+        "Run with --show-fix to print each finding's fix (--format full).",
+    ]
+
+
+def test_compact_line_is_cut_at_a_word_boundary_to_the_width() -> None:
+    long = Finding(
+        code="ORM101",
+        name="related-access-in-loop",
+        severity=Severity.WARNING,
+        message="book.author is loaded once per row of Book.objects.filter(...).exclude(...) (line 4); add it there",
+        path="shop/views.py",
+        line=5,
+        column=13,
+        end_line=5,
+        end_column=24,
+        fix=Fix('add .select_related("author")', "shop/views.py", 4),
+    )
+
+    assert compact_finding_line(long, width=80) == (
+        "shop/views.py:5:13: ORM101 book.author is loaded once per row of..."
+    )
+    assert compact_finding_line(long) == (
+        "shop/views.py:5:13: ORM101 book.author is loaded once per row of"
+        " Book.objects.filter(...).exclude(...) (line 4)"
+    )
 
 
 def test_text_format_without_findings_is_just_the_summary() -> None:
@@ -230,7 +286,11 @@ def test_sarif_result_of_an_unregistered_rule_has_no_rule_index() -> None:
 def test_render_dispatches_on_the_format_name() -> None:
     rules = (PRINT_RULE, INPUT_RULE)
 
-    assert render(RESULT, "text", rules, runtime_report=False) == render_text(RESULT, runtime_report=False)
+    assert render(RESULT, "text", rules, runtime_report=False) == render_text(RESULT, runtime_report=False, full=False)
+    assert render(RESULT, "full", rules, runtime_report=True) == render_text(RESULT, runtime_report=True, full=True)
+    assert render(RESULT, "text", rules, runtime_report=True, show_fix=True) == render_text(
+        RESULT, runtime_report=True, full=True
+    )
     assert render(RESULT, "json", rules, runtime_report=True) == render_json(RESULT, runtime_report=True)
     assert render(RESULT, "sarif", rules, runtime_report=False) == render_sarif(RESULT, rules)
     assert render(RESULT, "github", rules, runtime_report=False) == render_github(RESULT)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from analyzer.findings import Fix, RelatedLocation
@@ -28,7 +29,7 @@ def test_forward_foreign_key_in_for_loop_reports_message_fix_and_queryset_line(t
     )
     assert finding.model == "app.Book"
     assert finding.field == "author"
-    assert finding.fix == Fix('add .select_related("author")', "app/models.py", built)
+    assert replace(finding.fix, edit=None) == Fix('add .select_related("author")', "app/models.py", built)
     assert finding.related == (RelatedLocation("app/models.py", built, "queryset built here"),)
 
 
