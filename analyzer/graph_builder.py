@@ -36,6 +36,8 @@ _CONTRIB_QUALNAMES = {
     "django.contrib.admin.models.LogEntry": "admin.LogEntry",
 }
 _PROPERTY_DECORATORS = frozenset({"property", "cached_property"})
+# Bases that never make a class a model, even when its body assigns calls that look like fields.
+_PLAIN_BASES = frozenset({"typing.Generic", "typing.Protocol", "abc.ABC"})
 _MAX_DEPTH = 30
 
 
@@ -138,9 +140,38 @@ class _GraphBuilder:
         if entry is None:
             return qualname in CONTRIB_ABSTRACT_BASES
         self._is_model[qualname] = False  # guards against cycles
-        result = any(self.is_model(base, depth + 1) for base in entry.bases)
+        result = any(self.is_model(base, depth + 1) for base in entry.bases) or self._is_model_by_fields(entry)
         self._is_model[qualname] = result
         return result
+
+    def _is_model_by_fields(self, entry: _ClassEntry) -> bool:
+        """A class on a base the analysis cannot read (a third-party soft-delete or timestamp model, a base bound
+        to a variable: ``ModelBase = import_from_setting(...)``) is a model when its body declares model fields."""
+        unreadable = [
+            node
+            for base, node in zip(entry.bases, entry.base_nodes, strict=True)
+            if not (isinstance(node, nodes.Name) and node.name == "object")
+            and base not in self.classes
+            and base not in MODEL_ROOTS
+            and base not in _PLAIN_BASES
+        ]
+        if not unreadable:
+            return False
+        return any(self._declares_model_field(entry, statement) for statement in entry.node.body)
+
+    def _declares_model_field(self, entry: _ClassEntry, statement: nodes.NodeNG) -> bool:
+        value = statement.value if isinstance(statement, (nodes.Assign, nodes.AnnAssign)) else None
+        if not isinstance(value, nodes.Call):
+            return False
+        callee = self._resolve(entry.modname, value.func)
+        if callee is None:
+            return False
+        field_class = self.field_class(callee)
+        if field_class is None:
+            return False
+        # Form and serializer fields share the names (CharField); model fields come from django.db.models, and
+        # relations are named for what they are wherever they come from (ForeignKey, ParentalKey).
+        return callee.startswith("django.db.models.") or field_class in self._known_field_names()
 
     def app_label(self, entry: _ClassEntry) -> str:
         explicit = _const(_meta_options(entry.node).get("app_label"))

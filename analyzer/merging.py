@@ -2,8 +2,9 @@
 
 Two findings are one problem when
 
-- they have the same code, the same expression and the same fix location: one call in a loop that runs several
-  queries in the function it calls (each query was a finding of its own at the call);
+- they are queries or writes (ORM2xx, ORM3xx) with the same code, the same expression and the same fix location:
+  one call in a loop that runs several queries in the function it calls (each query was a finding of its own at
+  the call);
 - they are queries and writes per loop item (ORM2xx, ORM3xx) at the same expression in the same loop: one call per
   item that both reads and writes (``subscription.send_notification(...)``) is one place to fix;
 - for the per-row loads (ORM1xx), they have the same code and the same fix: one missing ``select_related`` /
@@ -28,7 +29,9 @@ _MergeKey = tuple[object, ...]
 def _keys(finding: Finding) -> list[_MergeKey]:
     fix_place = (finding.fix.path, finding.fix.line) if finding.fix is not None else None
     place = (finding.path, finding.line, finding.column, finding.end_line, finding.end_column)
-    keys: list[_MergeKey] = [("call", finding.code, place, fix_place)]
+    # Per-row loads at one place are one problem only when they share their fix (the "fix" key below): two
+    # relations read through one node (a serializer's or a GraphQL type's field list) need two fixes.
+    keys: list[_MergeKey] = [] if finding.code.startswith("ORM1") else [("call", finding.code, place, fix_place)]
     if finding.code.startswith(("ORM2", "ORM3")) and fix_place is not None:
         keys.append(("loop work", place, fix_place))
     if finding.code.startswith("ORM1") and finding.fix is not None:

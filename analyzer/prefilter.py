@@ -25,12 +25,14 @@ SEED_PATTERN = re.compile(
 )
 # Words of the project-wide integrations, whose findings in one file can depend on another file that does not import
 # it: views rendering templates (class-based views name their templates implicitly), DRF serializers and viewsets,
-# admin registrations and pagination. A change to such a file invalidates the cached entries of every file those
-# integrations can report in (``analyzer.cache.keys.CacheKeys.files``). (Model, manager and queryset modules reach
-# every file; the cache keys find those from the model graph itself.)
+# admin registrations, pagination, graphene schemas and django-tables2 tables. A change to such a file invalidates the
+# cached entries of every file those integrations can report in (``analyzer.cache.keys.CacheKeys.files``). (Model,
+# manager and queryset modules reach every file; the cache keys find those from the model graph itself.)
 PROJECT_SCOPE_PATTERN = re.compile(
-    r"render|template|Template|View\b|\bviews\b|serializ|Serializ|admin|Admin|paginat|Paginat"
+    r"render|template|Template|View\b|\bviews\b|serializ|Serializ|admin|Admin|paginat|Paginat|graphene|tables2"
 )
+# Model signals a receiver can be connected to: such a module reaches every file that saves or deletes rows.
+SIGNAL_PATTERN = re.compile(r"\b(?:pre|post)_(?:save|delete)\b")
 # ``import a.b as c`` / ``from .a import (b, c)``: enough of the import syntax to name every imported module.
 _IMPORT_PATTERN = re.compile(
     r"^[ \t]*(?:from[ \t]+(?P<source>\.*[\w.]*)[ \t]+import[ \t]*(?P<names>\([^)]*\)|[^\n#;]*(?:\\\n[^\n#;]*)*)"
@@ -48,6 +50,8 @@ class FileFacts:
     imports: tuple[str, ...]  # absolute dotted names of everything imported (modules and names in modules)
     seed: bool  # the text can yield findings by itself
     project_scope: bool  # the text can change findings of files that do not import it
+    # The text can connect a model signal receiver, which runs for writes in any file (``integrations.signals``).
+    signals: bool = False
 
 
 def _absolute(source: str, modname: str, is_package: bool) -> str:
@@ -93,6 +97,7 @@ def scan(text: str, modname: str, *, is_package: bool) -> FileFacts:
         imports=imported_names(text, modname, is_package=is_package),
         seed=SEED_PATTERN.search(text) is not None,
         project_scope=PROJECT_SCOPE_PATTERN.search(text) is not None,
+        signals=SIGNAL_PATTERN.search(text) is not None,
     )
 
 

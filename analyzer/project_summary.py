@@ -153,10 +153,12 @@ def summarize(project: ProjectContext) -> ProjectSummary:
             serializers += 1
         elif any(base.startswith("django.contrib.admin") and last_name(base) in _ADMIN_NAMES for base in bases):
             admins += 1
-        elif graph.label_for_class(f"{modname}.{classdef.name}") is None and _looks_like_model(
+        elif graph.label_for_class(f"{modname}.{classdef.name}") is not None or _looks_like_model(
             classes, modname, classdef
         ):
-            # Django's own classes are known by name; a base outside both the project and Django is the blind spot.
+            # A class that declares model fields is a model even on a base the analysis cannot read, but the fields
+            # it inherits from that base are unknown. Django's own classes are known by name; a base outside both
+            # the project and Django is the blind spot.
             outside = sorted(
                 base for base in bases if classes.resolver.definition(base) is None and not base.startswith("django.")
             )
@@ -177,9 +179,9 @@ def summarize(project: ProjectContext) -> ProjectSummary:
         )
     if unresolved_bases:
         warnings.append(
-            f"{_counted(len(unresolved_bases), 'class declares', 'classes declare')} model fields but the base class "
-            f"is not a model found under the analysed paths, so they are not analysed: {_listed(unresolved_bases)}; "
-            "analyse the folder that holds the base class as well"
+            f"{_counted(len(unresolved_bases), 'model is', 'models are')} built on a base class not found under the "
+            f"analysed paths, so the fields inherited from it are unknown: {_listed(unresolved_bases)}; analyse the "
+            "folder that holds the base class as well"
         )
     unresolved_targets = [
         f"{info.name}.{relation.name}"

@@ -3,8 +3,9 @@
 The settings module is found from the ``settings`` configuration key, else from ``DJANGO_SETTINGS_MODULE`` in
 manage.py's ``os.environ.setdefault(...)``, else as a module named ``settings`` (or a ``settings/`` package with
 base/dev modules) that assigns ``INSTALLED_APPS``. Its top-level statements are then evaluated by a small
-interpreter over Python's ``ast`` that knows literals, list arithmetic, ``pathlib`` and ``os.path``, star
-imports of sibling settings modules and ``os.environ.get`` defaults. Whatever it cannot evaluate is skipped:
+interpreter over Python's ``ast`` that knows literals, list arithmetic, ``pathlib`` and ``os.path``, path helpers
+the settings define (``location = lambda x: os.path.join(BASE, x)``, one-``return`` functions), star imports of
+sibling settings modules and ``os.environ.get`` defaults. Whatever it cannot evaluate is skipped:
 a settings file can run arbitrary code, and the analysis must never fail because of it.
 """
 
@@ -13,42 +14,22 @@ from __future__ import annotations
 import ast
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
 from analyzer.context import SettingsInfo, SourceFile
+from analyzer.settings_values import BUILTINS, KNOWN_FUNCTIONS, PATH_METHODS, UNKNOWN, Reference
 
 logger = logging.getLogger(__name__)
 
 DJANGO_TEMPLATES_BACKEND = "django.template.backends.django.DjangoTemplates"
+# Django's Jinja2 backend (app folders named jinja2/) and django-jinja's (app folders named templates/).
+_JINJA2_APP_FOLDER_BACKENDS = frozenset({"django.template.backends.jinja2.Jinja2"})
+JINJA2_BACKENDS = _JINJA2_APP_FOLDER_BACKENDS | {"django_jinja.backend.Jinja2", "django_jinja.jinja2.Jinja2"}
 # In a settings/ package, the module that most likely holds the full development configuration comes first.
 PACKAGE_MODULE_PREFERENCE = ("__init__", "dev", "development", "local", "base", "common", "settings")
-
-
-class _Unknown:
-    """A value the reader cannot work out statically."""
-
-    _instance: _Unknown | None = None
-
-    def __new__(cls) -> _Unknown:
-        if cls._instance is None:
-            cls._instance = super().__new__(cls)
-        return cls._instance
-
-    def __repr__(self) -> str:
-        return "UNKNOWN"
-
-
-UNKNOWN: Any = _Unknown()
-
-
-@dataclass(frozen=True)
-class _Reference:
-    """A module, function or class the settings imported, named by its qualified name (``os.path.join``)."""
-
-    qualname: str
 
 
 def find_settings_module(
@@ -259,13 +240,16 @@ def _read_loaders(loaders: object, base: Path, folders: list[Path]) -> bool:
 
 
 def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | None]:
-    """Template folders of every DjangoTemplates backend, and whether app template folders are read (None when
-    TEMPLATES is unknown). Django reads app folders with ``APP_DIRS: True`` or with an app-directories loader in
-    ``OPTIONS["loaders"]`` (directly or inside the cached loader); the filesystem loader reads ``DIRS`` and any
-    folders passed to it."""
+    """Template folders of every DjangoTemplates and Jinja2 backend, and whether app ``templates/`` folders are read
+    (None when TEMPLATES is unknown). Django reads app folders with ``APP_DIRS: True`` or with an app-directories
+    loader in ``OPTIONS["loaders"]`` (directly or inside the cached loader); the filesystem loader reads ``DIRS`` and
+    any folders passed to it. Django's own Jinja2 backend searches the apps' ``jinja2/`` folders instead, which are
+    always searched."""
     backends = [backend for backend in _sequence(value) if isinstance(backend, dict)]
     django_backends = [
-        backend for backend in backends if backend.get("BACKEND", DJANGO_TEMPLATES_BACKEND) == DJANGO_TEMPLATES_BACKEND
+        backend
+        for backend in backends
+        if backend.get("BACKEND", DJANGO_TEMPLATES_BACKEND) in (DJANGO_TEMPLATES_BACKEND, *JINJA2_BACKENDS)
     ]
     if not django_backends:
         return (), None
@@ -273,6 +257,8 @@ def _templates(value: object, *, base: Path) -> tuple[tuple[Path, ...], bool | N
     app_dirs = False
     for backend in django_backends:
         folders += [path for path in (_folder(item, base) for item in _sequence(backend.get("DIRS", []))) if path]
+        if backend.get("BACKEND") in _JINJA2_APP_FOLDER_BACKENDS:
+            continue
         options = backend.get("OPTIONS", {})
         if isinstance(options, dict) and "loaders" in options:
             app_dirs = _read_loaders(options["loaders"], base, folders) or app_dirs
@@ -329,57 +315,21 @@ class _Interpreter:
         return {}
 
 
-# Functions of the standard library the settings commonly use to build paths and read the environment.
-def _path_call(*args: Any) -> Any:
-    if all(isinstance(arg, str | PurePath) for arg in args):
-        return Path(*args)
-    return UNKNOWN
+@dataclass(frozen=True)
+class _Helper:
+    """A path helper the settings define and call: ``location = lambda x: os.path.join(BASE, x)``, or a function
+    whose body is one ``return``; calling it evaluates the expression with the arguments bound."""
+
+    parameters: tuple[str, ...]
+    body: ast.expr
+    frame: _Frame
 
 
-def _os_path(function: Callable[..., str]) -> Callable[..., Any]:
-    def call(*args: Any) -> Any:
-        if args and all(isinstance(arg, str | PurePath) for arg in args):
-            return function(*(str(arg) for arg in args))
-        return UNKNOWN
-
-    return call
-
-
-def _environ_get(name: Any = UNKNOWN, default: Any = None, *_: Any) -> Any:
-    # The value at runtime is unknown; the default is what a fresh checkout runs with.
-    return default
-
-
-def _str_call(value: Any = "") -> Any:
-    return str(value) if isinstance(value, str | int | float | bool | PurePath) else UNKNOWN
-
-
-def _sequence_call(kind: type[list[Any]] | type[tuple[Any, ...]]) -> Callable[..., Any]:
-    def call(value: Any = ()) -> Any:
-        return kind(value) if isinstance(value, list | tuple | str) else UNKNOWN
-
-    return call
-
-
-KNOWN_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "pathlib.Path": _path_call,
-    "pathlib.PurePath": _path_call,
-    "pathlib.PosixPath": _path_call,
-    "os.path.join": _os_path(os.path.join),
-    "os.path.dirname": _os_path(os.path.dirname),
-    "os.path.abspath": _os_path(os.path.abspath),
-    "os.path.realpath": _os_path(os.path.abspath),
-    "os.path.normpath": _os_path(os.path.normpath),
-    "os.path.basename": _os_path(os.path.basename),
-    "os.path.expanduser": _os_path(os.path.expanduser),
-    "os.environ.get": _environ_get,
-    "os.getenv": _environ_get,
-    "builtins.str": _str_call,
-    "builtins.list": _sequence_call(list),
-    "builtins.tuple": _sequence_call(tuple),
-}
-PATH_METHODS = {"resolve", "absolute", "expanduser"}
-BUILTINS = {"str", "list", "tuple"}
+def _helper_body(function: ast.FunctionDef) -> ast.expr | None:
+    body = [statement for statement in function.body if not isinstance(statement, ast.Expr)]  # docstrings
+    if len(body) == 1 and isinstance(body[0], ast.Return) and body[0].value is not None:
+        return body[0].value
+    return None
 
 
 class _Frame:
@@ -412,12 +362,16 @@ class _Frame:
         elif isinstance(statement, ast.Import):
             for alias in statement.names:
                 if alias.asname:
-                    self.namespace[alias.asname] = _Reference(alias.name)
+                    self.namespace[alias.asname] = Reference(alias.name)
                 else:
                     top = alias.name.split(".", 1)[0]
-                    self.namespace[top] = _Reference(top)
+                    self.namespace[top] = Reference(top)
         elif isinstance(statement, ast.ImportFrom):
             self.import_from(statement)
+        elif isinstance(statement, ast.FunctionDef) and not statement.args.vararg and not statement.args.kwarg:
+            body = _helper_body(statement)
+            parameters = tuple(argument.arg for argument in statement.args.args)
+            self.namespace[statement.name] = _Helper(parameters, body, self) if body is not None else UNKNOWN
         elif isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call):
             self.mutating_call(statement.value)
         elif isinstance(statement, ast.If):
@@ -433,7 +387,7 @@ class _Frame:
         module = statement.module or ""
         if statement.level == 0 and module.split(".", 1)[0] in {"os", "pathlib", "sys"}:
             for alias in statement.names:
-                self.namespace[alias.asname or alias.name] = _Reference(f"{module}.{alias.name}")
+                self.namespace[alias.asname or alias.name] = Reference(f"{module}.{alias.name}")
             return
         imported = self.interpreter.module_namespace(self.path, self.module, statement)
         for alias in statement.names:
@@ -490,7 +444,7 @@ class _Frame:
         if isinstance(node, ast.Name):
             if node.id in self.namespace:
                 return self.namespace[node.id]
-            return _Reference(f"builtins.{node.id}") if node.id in BUILTINS else UNKNOWN
+            return Reference(f"builtins.{node.id}") if node.id in BUILTINS else UNKNOWN
         if isinstance(node, ast.List | ast.Tuple | ast.Set):
             items = self.elements(node.elts)
             return tuple(items) if isinstance(node, ast.Tuple) else items
@@ -506,6 +460,8 @@ class _Frame:
             return self.subscript(self.evaluate(node.value), self.evaluate(node.slice))
         if isinstance(node, ast.Call):
             return self.call(node)
+        if isinstance(node, ast.Lambda) and not node.args.vararg and not node.args.kwarg:
+            return _Helper(tuple(argument.arg for argument in node.args.args), node.body, self)
         if isinstance(node, ast.IfExp):
             condition = self.evaluate(node.test)
             if condition is UNKNOWN:
@@ -516,7 +472,7 @@ class _Frame:
             return UNKNOWN if operand is UNKNOWN else not operand
         if isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.Eq | ast.NotEq):
             left, right = self.evaluate(node.left), self.evaluate(node.comparators[0])
-            if UNKNOWN in (left, right) or isinstance(left, _Reference) or isinstance(right, _Reference):
+            if UNKNOWN in (left, right) or isinstance(left, Reference) or isinstance(right, Reference):
                 return UNKNOWN
             return (left == right) == isinstance(node.ops[0], ast.Eq)
         return UNKNOWN
@@ -579,8 +535,8 @@ class _Frame:
 
     @staticmethod
     def attribute(value: Any, name: str) -> Any:
-        if isinstance(value, _Reference):
-            return _Reference(f"{value.qualname}.{name}")
+        if isinstance(value, Reference):
+            return Reference(f"{value.qualname}.{name}")
         if isinstance(value, PurePath):
             if name == "parent":
                 return value.parent
@@ -616,7 +572,14 @@ class _Frame:
             if isinstance(receiver, dict) and method == "get" and 1 <= len(arguments) <= 2:
                 return receiver.get(arguments[0], arguments[1] if len(arguments) == 2 else None)
         function = self.evaluate(node.func)
-        if isinstance(function, _Reference) and function.qualname in KNOWN_FUNCTIONS:
+        if isinstance(function, _Helper):
+            if len(arguments) != len(function.parameters) or UNKNOWN in arguments:
+                return UNKNOWN
+            bound = {**function.frame.namespace, **dict(zip(function.parameters, arguments, strict=True))}
+            return _Frame(function.frame.interpreter, function.frame.path, function.frame.module, bound).evaluate(
+                function.body
+            )
+        if isinstance(function, Reference) and function.qualname in KNOWN_FUNCTIONS:
             if UNKNOWN in arguments and function.qualname not in {"os.environ.get", "os.getenv"}:
                 return UNKNOWN
             return KNOWN_FUNCTIONS[function.qualname](*arguments)

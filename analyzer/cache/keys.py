@@ -24,11 +24,13 @@ TEMPLATE_SUFFIXES = frozenset({".html", ".htm", ".txt", ".xml", ".jinja", ".jinj
 
 
 def template_fingerprint(sources: Sequence[SourceFile], settings: SettingsInfo) -> str:
-    """A hash of every template file the template rules can read: TEMPLATES DIRS and each package's templates/."""
+    """A hash of every template file the template rules can read: TEMPLATES DIRS and each package's templates/ and
+    jinja2/ folders."""
     folders = {*settings.template_dirs}
     for source in sources:
         if source.path.name == "__init__.py":
             folders.add(source.path.parent / "templates")
+            folders.add(source.path.parent / "jinja2")
     parts: list[str] = []
     for folder in sorted(folders):
         for directory, subfolders, names in os.walk(folder):
@@ -83,6 +85,8 @@ class CacheKeys:
             for classes in info.manager_classes.values():
                 for qualname in classes:
                     graph_modules.update(project_module(qualname, resolver_modules))
+        # Signal receivers run for the writes of files that never import them: they reach every file, as models do.
+        graph_modules.update(name for name, facts in group.facts.items() if facts.signals and name in resolver_modules)
         scoped = {name for name, facts in group.facts.items() if facts.project_scope and name in resolver_modules}
         graph_closure = imports.closure(graph_modules)
         scoped_closure = imports.closure(scoped)

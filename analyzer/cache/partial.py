@@ -25,7 +25,7 @@ from analyzer.sources import SourceText, recursion_for
 logger = logging.getLogger(__name__)
 
 
-_INTEGRATION_RULES = frozenset({"ORM110", "ORM111", "ORM112"})
+_INTEGRATION_RULES = frozenset({"ORM110", "ORM111", "ORM112", "ORM113", "ORM114", "ORM115"})
 
 
 @dataclass(frozen=True)

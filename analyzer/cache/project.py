@@ -17,10 +17,10 @@ from analyzer.prefilter import ImportGraph
 
 logger = logging.getLogger(__name__)
 
-# The project-wide results of the integration rules (``ProjectContext.shared`` keys). ORM110 keeps the file of the
-# render that owns each finding; ORM111 and ORM112 keep plain findings.
-_OWNED_PROJECT_RESULTS = ("rules.ORM110",)
-_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112")
+# The project-wide results of the integration rules (``ProjectContext.shared`` keys). ORM110, ORM113 and ORM115 keep
+# the file of the render or table view that owns each finding; ORM111, ORM112 and ORM114 keep plain findings.
+_OWNED_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM113", "rules.ORM115")
+_PROJECT_RESULTS = ("rules.ORM110", "rules.ORM111", "rules.ORM112", "rules.ORM113", "rules.ORM114", "rules.ORM115")
 
 
 def contributors_before(result_cache: ResultCache, keys: CacheKeys, number: int) -> list[str]:

@@ -65,6 +65,10 @@ class FlowProject:
         self.globals: dict[tuple[str, str], Value] = {}
         self.in_progress: set[tuple[object, ...]] = set()
         self.class_chains: dict[nodes.ClassDef, tuple[nodes.ClassDef, ...]] = {}
+        # Rows methods store on ``self`` (by class qualname and attribute), and the methods already run for them.
+        self.stored: dict[tuple[str, str], Value] = {}
+        self.stored_runs: set[tuple[str, nodes.NodeNG]] = set()
+        self._self_assigners: dict[nodes.ClassDef, dict[str, tuple[nodes.FunctionDef, ...]]] = {}
         self.cache_mentions: dict[int, bool] = {}
 
     def mentions_cache(self, function: nodes.NodeNG) -> bool:
@@ -75,6 +79,23 @@ class FlowProject:
                 for child in nodes_of(function, (nodes.Name, nodes.Attribute, nodes.AssignAttr))
             )
         return self.cache_mentions[key]
+
+    def self_assigners(self, classdef: nodes.ClassDef) -> dict[str, tuple[nodes.FunctionDef, ...]]:
+        """The class's own methods by the ``self.<name>`` attributes they assign, read once per class."""
+        found = self._self_assigners.get(classdef)
+        if found is None:
+            by_name: dict[str, list[nodes.FunctionDef]] = {}
+            for method in classdef.body:
+                if not isinstance(method, nodes.FunctionDef) or not method.args.arguments:
+                    continue
+                first = method.args.arguments[0].name
+                for assign in nodes_of(method, nodes.AssignAttr):
+                    if isinstance(assign.expr, nodes.Name) and assign.expr.name == first:
+                        methods = by_name.setdefault(assign.attrname, [])
+                        if method not in methods:
+                            methods.append(method)
+            found = self._self_assigners[classdef] = {name: tuple(methods) for name, methods in by_name.items()}
+        return found
 
     def class_chain(self, classdef: nodes.ClassDef) -> tuple[nodes.ClassDef, ...]:
         """The class and its project bases, breadth first: resolved once per class for the whole run."""
@@ -186,6 +207,8 @@ class FlowProject:
         if qualname in self.resolver.modules:
             return ModuleRef(qualname)
         definition = self.resolver.definition(qualname)
+        if isinstance(definition, nodes.FunctionDef) and definition.name == "get_user_model":
+            return Builtin("get_user_model")  # a project's compat wrapper (oscar.core.compat) of Django's
         if isinstance(definition, (nodes.FunctionDef, nodes.AsyncFunctionDef)):
             return Function(definition, definition.root().name)
         if isinstance(definition, nodes.ClassDef):

@@ -78,6 +78,14 @@ class ExpressionEvaluator(FrameBase):
         if isinstance(node, nodes.BinOp):
             left = self.eval(node.left)
             right = self.eval(node.right)
+            if (
+                node.op in ("|", "&", "^")
+                and isinstance(left, QuerySet)
+                and isinstance(right, QuerySet)
+                and (left.model, left.prefix) == (right.model, right.prefix)
+            ):
+                # A combined queryset is the left one with another WHERE: its eager loading is the left one's.
+                return replace(left, is_manager=False, taint=left.taint | right.taint)
             if node.op == "%" and isinstance(node.left, nodes.Const) and isinstance(node.left.value, str):
                 parts = node.right.elts if isinstance(node.right, nodes.Tuple) else [node.right]
                 values = right.items if isinstance(right, TupleOf) else (right,)

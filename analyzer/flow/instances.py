@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from astroid import nodes
 
-from analyzer.flow.core import MAX_CALL_DEPTH, FrameBase, decorator_names
+from analyzer.flow.core import MAX_CALL_DEPTH, FrameBase, decorator_names, is_staticmethod
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.names import class_member
 from analyzer.flow.support import expression_text, loop_line, loops_of, short_text
@@ -108,7 +108,29 @@ class InstanceAttributes(FrameBase):
                 )
                 self.flow.globals[key] = frame.eval(member)
             return self.flow.globals[key]
-        return UNKNOWN
+        return self.stored_attribute(base, definition, name)
+
+    def stored_attribute(self, base: ObjectOf, definition: nodes.ClassDef, name: str) -> Value:
+        """What the class's own methods store in ``self.<name>``: each method that assigns it is run once (with
+        unknown arguments) and the rows it stores are kept; anything else stays unknown."""
+        for classdef in self.class_chain(definition):
+            for method in self.flow.self_assigners(classdef).get(name, ()):
+                run_key = (base.qualname, method)
+                if method in self.stack or run_key in self.flow.stored_runs:
+                    continue
+                self.flow.stored_runs.add(run_key)
+                bindings = self.flow.default_bindings(method, classdef.root().name)
+                arguments = method.args.arguments or []
+                if arguments and not is_staticmethod(method):
+                    bindings[arguments[0].name] = base
+                frame = self.flow.frame_type(
+                    self.flow, method, classdef.root().name, bindings, (), MAX_CALL_DEPTH - 1, (method,)
+                )
+                try:
+                    frame.run_function()
+                except RecursionError:
+                    continue
+        return self.flow.stored.get((base.qualname, name), UNKNOWN)
 
     def class_chain(self, classdef: nodes.ClassDef) -> Iterator[nodes.ClassDef]:
         return iter(self.flow.class_chain(classdef))

@@ -2,7 +2,11 @@
 
 Each module gets an import table (local name -> dotted qualified name). Names are resolved through it and through
 re-exports in the project's own modules; names that lead outside the project (``django.db.models.Model``) stay
-dotted strings and are recognised by name, so Django's installed source is never parsed.
+dotted strings and are recognised by name, so Django's installed source is never parsed. Names bound at module level
+by a loader call with literal arguments count as imports of what they load: ``apps.get_model("shop", "Book")`` and
+oscar's ``get_model("catalogue", "Product")``, ``get_class("catalogue.views", "ProductDetailView")`` and
+``A, B = get_classes("basket.forms", ["A", "B"])`` (a project module that overrides the app's, as an oscar fork
+does, is preferred to oscar's own).
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from dataclasses import dataclass, field
 from astroid import nodes
 
 _MAX_HOPS = 8
+_MODEL_LOADERS = frozenset({"get_model"})
+_CLASS_LOADERS = frozenset({"get_class"})
+_CLASSES_LOADERS = frozenset({"get_classes", "get_models"})
 
 
 @dataclass
@@ -22,6 +29,8 @@ class ModuleNames:
     imports: dict[str, str] = field(default_factory=dict)  # local name -> qualified name
     definitions: dict[str, nodes.NodeNG] = field(default_factory=dict)  # ClassDef, FunctionDef, Assign value
     star_imports: list[str] = field(default_factory=list)
+    # local name -> what a loader call loads: ("model", app label, model name) or ("class", module label, name)
+    loaded: dict[str, tuple[str, str, str]] = field(default_factory=dict)
 
 
 def _top_level_statements(body: list[nodes.NodeNG]) -> list[nodes.NodeNG]:
@@ -75,11 +84,59 @@ def module_names(module: nodes.Module) -> ModuleNames:
             names.imports.pop(statement.name, None)
         elif isinstance(statement, (nodes.Assign, nodes.AnnAssign)):
             targets = statement.targets if isinstance(statement, nodes.Assign) else [statement.target]
+            loaded = _loader_call(statement.value, targets) if statement.value is not None else None
+            if loaded is not None:
+                for name, what in loaded.items():
+                    names.loaded[name] = what
+                    names.imports.pop(name, None)
+                    names.definitions.pop(name, None)
+                continue
             for target in targets:
                 if isinstance(target, nodes.AssignName) and statement.value is not None:
                     names.definitions[target.name] = statement.value
                     names.imports.pop(target.name, None)
     return names
+
+
+def _strings(node: nodes.NodeNG) -> list[str] | None:
+    if isinstance(node, nodes.Const) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, (nodes.List, nodes.Tuple)):
+        values = [element.value for element in node.elts if isinstance(element, nodes.Const)]
+        if len(values) == len(node.elts) and all(isinstance(value, str) for value in values):
+            return [str(value) for value in values]
+    return None
+
+
+def _loader_call(value: nodes.NodeNG, targets: list[nodes.NodeNG]) -> dict[str, tuple[str, str, str]] | None:
+    """``Book = apps.get_model("shop", "Book")`` -> {"Book": ("model", "shop", "Book")}; None for other values."""
+    if not isinstance(value, nodes.Call) or len(targets) != 1 or value.keywords:
+        return None
+    func = value.func
+    called = func.name if isinstance(func, nodes.Name) else func.attrname if isinstance(func, nodes.Attribute) else ""
+    arguments = [_strings(argument) for argument in value.args]
+    if not arguments or any(argument is None for argument in arguments):
+        return None
+    target = targets[0]
+    if called in _MODEL_LOADERS and isinstance(target, nodes.AssignName):
+        flat = [text for argument in arguments for text in argument or []]
+        if len(flat) == 1 and flat[0].count(".") == 1:
+            flat = flat[0].split(".")
+        if len(flat) == 2:
+            return {target.name: ("model", flat[0], flat[1])}
+    elif called in _CLASS_LOADERS and isinstance(target, nodes.AssignName) and len(arguments) == 2:
+        module_label, class_name = (argument[0] for argument in arguments if argument)
+        return {target.name: ("class", module_label, class_name)}
+    elif called in _CLASSES_LOADERS and isinstance(target, nodes.Tuple) and len(arguments) == 2:
+        label, loaded_names = arguments[0] or [""], arguments[1] or []
+        kind = "model" if called == "get_models" else "class"
+        if len(target.elts) == len(loaded_names) and all(isinstance(e, nodes.AssignName) for e in target.elts):
+            return {
+                element.name: (kind, label[0], name)
+                for element, name in zip(target.elts, loaded_names, strict=True)
+                if isinstance(element, nodes.AssignName)
+            }
+    return None
 
 
 class NameResolver:
@@ -89,6 +146,7 @@ class NameResolver:
         self.modules = modules
         self._names: dict[str, ModuleNames] = {}
         self._canonical: dict[str, str] = {}
+        self._loaded: dict[tuple[str, str, str], str | None] = {}
 
     def names(self, modname: str) -> ModuleNames | None:
         if modname not in self._names:
@@ -123,8 +181,20 @@ class NameResolver:
                 break
             first, _, tail = rest.partition(".")
             if first in names.definitions:
-                break
-            target = names.imports.get(first)
+                alias = names.definitions[first]
+                # ``User = AuthUser`` at module level: the name stands for the name it is bound to. (Values such
+                # as ``objects = Book.objects`` stay definitions: the flow evaluates them.)
+                if not isinstance(alias, nodes.Name) or not isinstance(alias.parent, nodes.Assign):
+                    break
+                target = self._alias_target(modname, alias)
+                if target is None:
+                    break
+                following = f"{target}.{tail}" if tail else target
+                if following == current:
+                    break
+                current = following
+                continue
+            target = names.imports.get(first) or self._loaded_target(names, first)
             if target is None:
                 target = self._from_star(names, first)
             if target is None:
@@ -136,11 +206,18 @@ class NameResolver:
         self._canonical[qualname] = current
         return current
 
-    def _from_star(self, names: ModuleNames, name: str) -> str | None:
+    def _from_star(self, names: ModuleNames, name: str, seen: tuple[str, ...] = ()) -> str | None:
+        """Where ``from x import *`` brings ``name`` from, through star imports of star imports (a package
+        ``__init__`` that star-imports its modules, which star-import theirs)."""
         for source in names.star_imports:
             source_names = self.names(source)
-            if source_names is not None and (name in source_names.definitions or name in source_names.imports):
+            if source_names is None or source in seen or len(seen) >= _MAX_HOPS:
+                continue
+            if name in source_names.definitions or name in source_names.imports or name in source_names.loaded:
                 return f"{source}.{name}"
+            deeper = self._from_star(source_names, name, (*seen, names.modname))
+            if deeper is not None:
+                return deeper
         return None
 
     def resolve_name(self, modname: str, name: str) -> str | None:
@@ -148,9 +225,53 @@ class NameResolver:
         if names is None:
             return None
         if name in names.definitions:
-            return f"{modname}.{name}"
-        target = names.imports.get(name) or self._from_star(names, name)
+            return self.canonical(f"{modname}.{name}")
+        target = names.imports.get(name) or self._loaded_target(names, name) or self._from_star(names, name)
         return self.canonical(target) if target else None
+
+    def _alias_target(self, modname: str, alias: nodes.Name) -> str | None:
+        names = self.names(modname)
+        if names is None:
+            return None
+        if alias.name in names.definitions:
+            return f"{modname}.{alias.name}"
+        return (
+            names.imports.get(alias.name)
+            or self._loaded_target(names, alias.name)
+            or self._from_star(names, alias.name)
+        )
+
+    def _loaded_target(self, names: ModuleNames, name: str) -> str | None:
+        what = names.loaded.get(name)
+        if what is None:
+            return None
+        if what not in self._loaded:
+            self._loaded[what] = None  # guards against loaders that load each other
+            kind, label, class_name = what
+            module_suffix = f"{label}.models" if kind == "model" else label
+            self._loaded[what] = self._find_loaded(module_suffix, class_name, case_sensitive=kind != "model")
+        return self._loaded[what]
+
+    def _find_loaded(self, module_suffix: str, class_name: str, *, case_sensitive: bool) -> str | None:
+        """The class a loader loads: ``class_name`` in the project module ending with ``module_suffix``; a
+        project's own module (an oscar fork) before oscar's."""
+        candidates = sorted(
+            (modname for modname in self.modules if modname == module_suffix or modname.endswith(f".{module_suffix}")),
+            key=lambda modname: (modname.startswith("oscar."), len(modname), modname),
+        )
+        for modname in candidates:
+            names = self.names(modname)
+            if names is None:
+                continue
+            known = [*names.definitions, *names.imports, *names.loaded]
+            for source in names.star_imports:
+                source_names = self.names(source)
+                if source_names is not None:
+                    known += [*source_names.definitions, *source_names.imports]
+            for known_name in known:
+                if known_name == class_name or (not case_sensitive and known_name.lower() == class_name.lower()):
+                    return f"{modname}.{known_name}"
+        return None
 
     def resolve_expr(self, modname: str, expr: nodes.NodeNG) -> str | None:
         """The qualified name of a Name or dotted Attribute expression, or None."""

@@ -17,6 +17,7 @@ from analyzer.flow.values import (
     Collection,
     Function,
     Instance,
+    ObjectOf,
     QuerySet,
     Tainted,
     TupleOf,
@@ -201,6 +202,7 @@ class StatementRunner(FrameBase):
             self.eval_target(target)
             if isinstance(target, nodes.AssignAttr) and isinstance(target.expr, nodes.Name):
                 self.assign_relation(target.expr.name, target.attrname)
+            self.store_on_self(target, value)
 
     def assign_relation(self, name: str, attribute: str) -> None:
         """``book.author = author``: Django caches the assigned object, so reading ``book.author`` later in the
@@ -228,6 +230,15 @@ class StatementRunner(FrameBase):
                     self.env[loop.iter.name] = Collection(replace(rows.element, row=row))
                     self.filled_rows.add(loop.iter.name)
                 break
+
+    def store_on_self(self, target: nodes.NodeNG, value: Value) -> None:
+        """Rows one method stores on ``self`` for another to iterate (``self.books = list(qs)``)."""
+        if not isinstance(target, nodes.AssignAttr) or not isinstance(target.expr, nodes.Name) or self.loops:
+            return
+        owner = self.env.get(target.expr.name)
+        if isinstance(owner, ObjectOf) and isinstance(value, QuerySet | Collection):
+            key = (owner.qualname, target.attrname)
+            self.flow.stored[key] = join(self.flow.stored.get(key), value)
 
     def eval_target(self, target: nodes.NodeNG) -> None:
         """Evaluate the parts of an assignment target that are read (``book.author`` in ``book.author.x = 1``)."""

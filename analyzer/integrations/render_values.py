@@ -34,7 +34,9 @@ TEMPLATE_LOADERS = frozenset(
         "django.template.engines",
     }
 )
-INLINE_TEMPLATES = frozenset({"django.template.Template", "django.template.base.Template"})
+INLINE_TEMPLATES = frozenset(
+    {"django.template.Template", "django.template.base.Template", "jinja2.Template", "jinja2.environment.Template"}
+)
 CONTEXT_CLASSES = {"django.template.Context": 0, "django.template.context.Context": 0}
 REQUEST_CONTEXT_CLASSES = {"django.template.RequestContext": 1, "django.template.context.RequestContext": 1}
 TEMPLATE_KEYWORDS = ("template_name", "template")

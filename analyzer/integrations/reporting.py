@@ -28,12 +28,22 @@ def eager_method(event: FlowEvent) -> str:
     return "select_related"
 
 
+ANNOTATION_READ = " and read that annotation"
+
+
+def placed_fix(fix: str, path: str, line: int) -> str:
+    """The fix put at the queryset built at ``path:line``; what to read after an annotation comes after the place."""
+    if fix.endswith(ANNOTATION_READ):
+        return f"{fix.removesuffix(ANNOTATION_READ)} to the queryset at {path}:{line}{ANNOTATION_READ}"
+    return f"{fix} to the queryset at {path}:{line}"
+
+
 def fix_text(event: FlowEvent, path: str | None = None) -> str:
     """What to add to the queryset so that the read needs no query per row."""
     kind = event.inner_kind or event.kind
     path = path or event.relation_path
     if kind is EventKind.RELATED_AGGREGATE:
-        return f'add .annotate({path.replace("__", "_")}_count=Count("{path}")) and read that annotation'
+        return f'add .annotate({path.replace("__", "_")}_count=Count("{path}")){ANNOTATION_READ}'
     if kind is EventKind.DEFERRED_FIELD:
         return f'add "{event.field}" to .only(...)'
     if kind is EventKind.PREFETCH_BYPASS:

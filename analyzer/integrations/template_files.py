@@ -58,7 +58,8 @@ class TemplateIndex:
 
 def template_roots(project: ProjectContext) -> list[Path]:
     """Template folders: TEMPLATES DIRS, then the ``templates/`` folder of each package in the analysed tree,
-    installed apps first and in INSTALLED_APPS order (Django's app directories loader)."""
+    installed apps first and in INSTALLED_APPS order (Django's app directories loader), then their ``jinja2/``
+    folders."""
     packages: dict[str, Path] = {}
     for source in project.files:
         if source.path.name == "__init__.py":
@@ -72,6 +73,8 @@ def template_roots(project: ProjectContext) -> list[Path]:
     folders = [*project.settings.template_dirs]
     if project.settings.app_dirs or not project.settings.installed_apps:
         folders += [package / "templates" for package in [*installed, *others]]
+    # The app folders Django's Jinja2 backend searches (its templates are read by integrations/jinja.py).
+    folders += [package / "jinja2" for package in [*installed, *others]]
     return folders
 
 
@@ -96,7 +99,9 @@ class Token:
     def bits(self) -> list[str]:
         try:
             return list(_split_contents(self.contents))
-        except ValueError:
+        except (ValueError, StopIteration):
+            # Django's splitter gives up on text it cannot split: an unclosed ``_("...`` runs it out of bits
+            # (StopIteration, as in Jinja's ``{% set t = _('a')|f(b) %}``), a stray quote raises ValueError.
             return self.contents.split()
 
 

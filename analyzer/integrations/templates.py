@@ -170,6 +170,7 @@ class Location:
     line: int
     column: int
     text: str  # the template expression (or the loop's iterable)
+    engine: str = "django"  # "jinja2" for Jinja2 templates
 
 
 @dataclass
@@ -394,14 +395,20 @@ class TemplateRead:
 
 
 def run_template(
-    flow: FlowProject, translation: Translation, context: dict[str, Value], path: Path, modname: str
+    flow: FlowProject,
+    translation: Translation,
+    context: dict[str, Value],
+    path: Path,
+    modname: str,
+    loops: tuple[nodes.NodeNG, ...] = (),
 ) -> list[TemplateRead]:
-    """Run a translated template with the context's values and return the per-row relation reads."""
+    """Run a translated template with the context's values and return the per-row relation reads; ``loops`` are
+    loops around the whole render (a table column's template, rendered once per row)."""
     module = astroid.parse(translation.source, module_name=modname, path=str(path), apply_transforms=False)
     env: dict[str, Value] = dict.fromkeys(translation.names, UNKNOWN)
     env[_UNKNOWN_NAME] = UNKNOWN
     env.update({safe_name(name): value for name, value in context.items()})
-    frame = TemplateFrame(flow, module, modname, env, (), 0, ())
+    frame = TemplateFrame(flow, module, modname, env, loops, 0, ())
     try:
         frame.run_block(module.body)
     except RecursionError:

@@ -28,6 +28,7 @@ from analyzer.flow.evaluator import FlowProject, flow_for, short_text
 from analyzer.flow.names import last_name
 from analyzer.flow.values import UNKNOWN, Instance, ModelClass, ObjectOf, Origin, QuerySet, RowRef, Value
 from analyzer.integrations.frames import DjangoFrame, run_method
+from analyzer.integrations.jinja import JINJA_MODULE_PREFIX, JinjaTranslations, is_jinja_inline, jinja_available
 from analyzer.integrations.render_values import ContextDict, PageOf, PaginatorOf, contributors, render_wrappers
 from analyzer.integrations.template_files import TemplateLoader, Token, template_index, tokenize
 from analyzer.integrations.templates import (
@@ -394,10 +395,21 @@ def rendered_reads(project: ProjectContext) -> list[RenderedRead]:
         flow = flow_for(project)
         loader = TemplateLoader(template_index(project))
         translations = _Translations(loader)
+        jinja_translations = JinjaTranslations(loader)
         found: list[RenderedRead] = []
         for number, render in enumerate(project_renders(project)):
             resolve = context_resolver(flow, render.context)
             inline = render.inline
+            if inline is not None and is_jinja_inline(inline, flow.resolver.resolve_expr):
+                if jinja_available():
+                    jinja_translation = jinja_translations.inline(inline, render.path, resolve)
+                    if jinja_translation is not None:
+                        path = Path(inline.root().file or render.path)
+                        reads = run_template(
+                            flow, jinja_translation, render.context.as_dict(), path, f"{JINJA_MODULE_PREFIX}{number}__"
+                        )
+                        found += [RenderedRead(read, render) for read in reads]
+                continue
             if inline is not None:
                 path = Path(inline.root().file or render.path)
 
@@ -416,6 +428,14 @@ def rendered_reads(project: ProjectContext) -> list[RenderedRead]:
                 if template is None:
                     continue
                 path = template.path
+                if jinja_translations.is_jinja(template):
+                    jinja_translation = jinja_translations.get(template, resolve) if jinja_available() else None
+                    if jinja_translation is not None:
+                        reads = run_template(
+                            flow, jinja_translation, render.context.as_dict(), path, f"{JINJA_MODULE_PREFIX}{number}__"
+                        )
+                        found += [RenderedRead(read, render) for read in reads]
+                    continue
                 translation = translations.get(template.path, partial(loader.tokens_of, template), resolve)
             reads = run_template(
                 flow, translation, render.context.as_dict(), path, f"{TEMPLATE_MODULE_PREFIX}{number}__"

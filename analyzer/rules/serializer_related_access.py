@@ -9,7 +9,15 @@ from analyzer.findings import Edit, Finding, Fix, RelatedLocation, Severity
 from analyzer.flow.evaluator import flow_for
 from analyzer.flow.events import EventKind
 from analyzer.integrations.drf import SerializerRead, project_serializer_reads
-from analyzer.integrations.reporting import fix_text, group_reads, make_finding, node_span, problem_text, read_text
+from analyzer.integrations.reporting import (
+    fix_text,
+    group_reads,
+    make_finding,
+    node_span,
+    placed_fix,
+    problem_text,
+    read_text,
+)
 from analyzer.rules._base import Rule
 from analyzer.rules._fixes import event_edit
 
@@ -103,8 +111,7 @@ def _findings(project: ProjectContext) -> list[Finding]:
         message = (
             f"{read.serializer}.{read.field_name}: {_read_text(read, group.fix_path)} {problem_text(event)} "
             "once per row "
-            f"of {read.origin_text} listed by {read.view}; {fix} to the queryset at "
-            f"{read.origin_path}:{read.origin_line}"
+            f"of {read.origin_text} listed by {read.view}; {placed_fix(fix, read.origin_path, read.origin_line)}"
         )
         line, column, end_column = node_span(node)
         findings.append(

@@ -190,6 +190,62 @@ def test_models_on_third_party_abstract_bases_are_known(tmp_path: Path) -> None:
     assert graph.models["cms.Label"].has_str is True
 
 
+def test_a_class_on_an_unreadable_base_that_declares_model_fields_is_a_model(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "shop/loading.py": """
+                def import_from_setting(name):
+                    return None
+            """,
+            "shop/models.py": """
+                from django import forms
+                from django.db import models
+                from django_extensions.db.models import TimeStampedModel
+                from softdelete.models import SoftDeleteModel
+
+                from shop.loading import import_from_setting
+
+                ModelBase = import_from_setting("SHOP_MODEL_BASE")
+
+
+                class Author(TimeStampedModel):
+                    name = models.CharField(max_length=100)
+
+
+                class Book(SoftDeleteModel):
+                    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+
+
+                class Review(ModelBase):
+                    book = models.ForeignKey("shop.Book", on_delete=models.CASCADE)
+
+
+                class SignupForm(forms.Form):  # form fields share the names but make no model
+                    name = forms.CharField(max_length=100)
+
+
+                class Mixin(object):  # a plain base: fields on it make no model
+                    flag = models.BooleanField(default=False)
+
+
+                class Settings(SoftDeleteModel):  # an unreadable base with no fields: nothing is known
+                    pass
+            """,
+        },
+    )
+    graph = build_model_graph(parse_tree(tmp_path), SettingsInfo())
+    assert sorted(label for label in graph.models if label.startswith("shop.")) == [
+        "shop.Author",
+        "shop.Book",
+        "shop.Review",
+    ]
+    assert graph.field("shop.Book", "author") is not None
+    assert graph.field("shop.Book", "author").target == "shop.Author"  # type: ignore[union-attr]
+    assert graph.field("shop.Author", "books").kind is FieldKind.REVERSE_FOREIGN_KEY  # type: ignore[union-attr]
+    assert graph.field("shop.Review", "book").target == "shop.Book"  # type: ignore[union-attr]
+
+
 def test_properties_methods_and_str_include_inherited_ones(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

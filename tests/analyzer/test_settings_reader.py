@@ -120,9 +120,14 @@ def test_app_dirs_follows_the_django_backend_and_django_defaults(tmp_path: Path)
     assert read(tmp_path, f"TEMPLATES = [{{{backend}, 'APP_DIRS': True}}]").app_dirs is True
     # Django's own default once TEMPLATES is set.
     assert read(tmp_path, f"TEMPLATES = [{{{backend}}}]").app_dirs is False
-    # Only a Jinja2 backend: the Django template loaders are not configured, so nothing to read.
+    # Django's Jinja2 backend: its DIRS are searched; its app folders are jinja2/, always searched, not templates/.
     jinja = 'TEMPLATES = [{"BACKEND": "django.template.backends.jinja2.Jinja2", "DIRS": ["j"], "APP_DIRS": True}]'
-    assert read(tmp_path, jinja) == SettingsInfo(module="proj.settings", path=tmp_path / "proj" / "settings.py")
+    assert read(tmp_path, jinja) == SettingsInfo(
+        module="proj.settings", path=tmp_path / "proj" / "settings.py", template_dirs=(tmp_path / "j",), app_dirs=False
+    )
+    # django-jinja searches the apps' templates/ folders.
+    django_jinja = 'TEMPLATES = [{"BACKEND": "django_jinja.backend.Jinja2", "APP_DIRS": True}]'
+    assert read(tmp_path, django_jinja).app_dirs is True
 
 
 _LOADERS = {
@@ -293,3 +298,40 @@ def test_example_project_settings(tmp_path: Path) -> None:
     assert info.installed_apps[-4:] == ("core", "accounts", "catalog", "orders")
     assert info.template_dirs == (project / "templates",)
     assert (info.auth_user_model, info.app_dirs) == ("auth.User", True)
+
+
+def test_template_folders_built_by_a_path_helper_and_app_loaders(tmp_path: Path) -> None:
+    info = read(
+        tmp_path,
+        """
+        import os
+
+        location = lambda x: os.path.join(os.path.dirname(os.path.realpath(__file__)), x)
+
+
+        def shared(name):
+            \"\"\"A folder beside the project.\"\"\"
+            return os.path.join(os.path.dirname(os.path.dirname(__file__)), name)
+
+
+        TEMPLATES = [
+            {
+                "BACKEND": "django.template.backends.django.DjangoTemplates",
+                "DIRS": [location("_site/templates"), shared("themes"), location(UNDEFINED)],
+                "OPTIONS": {
+                    "loaders": [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ]
+                },
+            }
+        ]
+        """,
+    )
+    assert info.template_dirs == (tmp_path / "proj" / "_site" / "templates", tmp_path / "themes")
+    assert info.app_dirs is True

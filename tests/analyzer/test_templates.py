@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+from django.template.base import TokenType
+
 from analyzer.findings import Finding
-from analyzer.integrations.templates import expression, split_filters, variable_code
+from analyzer.integrations.templates import Token, expression, split_filters, variable_code
 from tests.analyzer.helpers import analyze_tree
 
 MODELS = """
@@ -145,7 +147,7 @@ def test_template_response_with_nested_for_reports_manager_and_count(tmp_path: P
     assert findings[0].message.endswith('add .prefetch_related("tags") to the queryset at shop/views.py:7')
     assert findings[1].message.startswith("book.reviews.count runs a query once per row of books")
     assert findings[1].message.endswith(
-        'add .annotate(reviews_count=Count("reviews")) and read that annotation to the queryset at shop/views.py:7'
+        'add .annotate(reviews_count=Count("reviews")) to the queryset at shop/views.py:7 and read that annotation'
     )
 
 
@@ -491,6 +493,36 @@ def test_unknown_tags_filters_and_missing_templates_do_not_crash(tmp_path: Path)
     {% if unclosed %}
     """
     assert run(tmp_path, {"shop/views.py": views, "shop/templates/shop/odd.html": template}) == []
+
+
+def test_tag_the_django_splitter_cannot_split_is_read_by_whitespace() -> None:
+    # A ``_('`` whose bit never ends in ``')`` runs Django's splitter out of bits (StopIteration), as Jinja's
+    # ``{% set title = _('a')|f(b) %}`` does; the tag is split on whitespace.
+    token = Token(TokenType.BLOCK, "page_title _('Books by %(n)s')|upper as title", "t.html", "t.html", 1, 1)
+    assert token.bits() == ["page_title", "_('Books", "by", "%(n)s')|upper", "as", "title"]
+
+
+def test_template_with_an_unsplittable_tag_is_still_checked(tmp_path: Path) -> None:
+    views = """
+    from django.shortcuts import render
+
+    from shop.models import Book
+
+
+    def book_list(request):
+        return render(request, "shop/book_list.html", {"books": Book.objects.all()})
+    """
+    template = """
+    {% page_title _('Books by %(n)s')|upper as title %}
+    {% for book in books %}{{ book.author.name }}{% endfor %}
+    """
+    result = analyze_tree(
+        tmp_path,
+        {"shop/models.py": MODELS, "shop/views.py": views, "shop/templates/shop/book_list.html": template},
+        select=("ORM110",),
+    )
+    assert result.errors == ()
+    assert located(list(result.findings)) == [("ORM110", "shop/templates/shop/book_list.html", 2)]
 
 
 def test_settings_template_dirs_are_searched(tmp_path: Path) -> None:
