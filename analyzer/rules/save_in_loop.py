@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from analyzer.context import FileContext
 from analyzer.findings import Finding, Fix, Severity
+from analyzer.fix.write_targets import bulk_update_edit
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
-from analyzer.rules._flow import events_of, finding_for, first_per_site
+from analyzer.rules._flow import events_of, file_events, finding_for, first_per_site
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -75,7 +76,9 @@ def check(context: FileContext) -> Iterator[Finding]:
             )
             written = event.text if event.method == "call" else f"{event.text}.save()"
             message = f"{written} writes one row per iteration of the loop at line {event.loop_line}; {fix_message}"
-        fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line)
+        others = [other for other in file_events(context) if other.loop is event.loop and other.node is not event.node]
+        edit = bulk_update_edit(event.node, event.loop, context.project.graph.get(event.model or ""), others)
+        fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line, edit=edit)
         yield finding_for(context, RULE, event, message, fix)
 
 
