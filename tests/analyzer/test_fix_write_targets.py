@@ -1,0 +1,152 @@
+"""Which write-in-loop findings carry an edit: the analysis's half of the bulk-write fixes (ORM301-ORM303).
+
+The layout of the loop is checked when the fix is made (tests/analyzer/test_fix_writes.py); here, what only the
+analysis knows: the model and its fields, whether its class is a name of the module, whether the loop iterates a
+queryset expression, and whether anything else in the loop touches the database.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.findings import Applicability
+from tests.analyzer.helpers import analyze_tree
+
+MODELS = """
+from django.db import models
+
+
+class Author(models.Model):
+    name = models.CharField(max_length=100)
+
+
+class Book(models.Model):
+    title = models.CharField(max_length=100)
+    price = models.IntegerField()
+    stock = models.IntegerField()
+    author = models.ForeignKey(Author, on_delete=models.CASCADE, related_name="books")
+
+
+class Tag(models.Model):
+    name = models.CharField(max_length=50)
+
+
+class Ebook(Book):
+    url = models.URLField()
+"""
+
+SERVICES = """
+from app.models import Author, Book, Ebook, Tag
+
+
+def add(names):
+    for name in names:
+        Tag.objects.create(name=name)
+
+
+def add_checked(names):
+    for name in names:
+        if not Tag.objects.filter(name=name).exists():
+            Tag.objects.create(name=name)
+
+
+def add_ebooks(titles):
+    for title in titles:
+        Ebook.objects.create(title=title, price=1, stock=1)
+
+
+def discount(rate):
+    for book in Book.objects.all():
+        book.price = book.price * rate
+        book.stock -= 1
+        book.save()
+
+
+def restock():
+    for book in Book.objects.all():
+        book.stock = 1
+        book.price = 2
+        book.save(update_fields=["stock"])
+
+
+def relink(author):
+    for book in Book.objects.all():
+        book.author_id = author.pk
+        book.save()
+
+
+def renumber():
+    for book in Book.objects.all():
+        book.id = 1
+        book.save()
+
+
+def annotate():
+    for book in Book.objects.all():
+        book.note = "x"
+        book.save()
+
+
+def purge():
+    for book in Book.objects.filter(stock=0):
+        book.delete()
+
+
+def purge_list():
+    for book in list(Book.objects.filter(stock=0)):
+        book.delete()
+
+
+def purge_counted():
+    count = 0
+    for book in Book.objects.filter(stock=0):
+        book.delete()
+        count += 1
+    return count
+"""
+
+OTHER = """
+from app.models import Author
+
+
+def discount(author: Author):
+    for book in author.books.all():
+        book.price = 1
+        book.save()
+"""
+
+
+def test_write_findings_carry_an_unsafe_edit_exactly_where_the_analysis_is_sure(tmp_path: Path) -> None:
+    result = analyze_tree(
+        tmp_path, {"app/models.py": MODELS, "app/services.py": SERVICES, "app/other.py": OTHER}, select=("ORM3",)
+    )
+
+    edits = {
+        (finding.path, finding.line, finding.code): (
+            (finding.fix.edit.kind, finding.fix.edit.arguments, finding.fix.edit.applicability)
+            if finding.fix is not None and finding.fix.edit is not None
+            else None
+        )
+        for finding in result.findings
+    }
+    unsafe = Applicability.UNSAFE
+    assert edits == {
+        ("app/services.py", 6, "ORM302"): ("bulk_create", ("Tag",), unsafe),
+        # The loop also queries Tag: with one bulk_create() the check would not see the names inserted before.
+        ("app/services.py", 12, "ORM302"): None,
+        # A multi-table child: bulk_create() raises for it.
+        ("app/services.py", 17, "ORM302"): None,
+        ("app/services.py", 24, "ORM301"): ("bulk_update", ("Book", "price", "stock"), unsafe),
+        # update_fields says what save() writes.
+        ("app/services.py", 31, "ORM301"): ("bulk_update", ("Book", "stock"), unsafe),
+        ("app/services.py", 37, "ORM301"): ("bulk_update", ("Book", "author_id"), unsafe),
+        # bulk_update() cannot write the primary key, nor an attribute that is not a field.
+        ("app/services.py", 43, "ORM301"): None,
+        ("app/services.py", 49, "ORM301"): None,
+        ("app/services.py", 54, "ORM303"): ("queryset_delete", (), unsafe),
+        # A list of rows is not a queryset to delete; a loop that counts does more than delete.
+        ("app/services.py", 59, "ORM303"): None,
+        ("app/services.py", 65, "ORM303"): None,
+        # Book is not a name in other.py, so bulk_update() could not be called there.
+        ("app/other.py", 7, "ORM301"): None,
+    }
