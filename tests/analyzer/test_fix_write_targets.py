@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from analyzer.cli import main
 from analyzer.findings import Applicability
-from tests.analyzer.helpers import analyze_tree
+from tests.analyzer.helpers import analyze_tree, write_tree
 
 MODELS = """
 from django.db import models
@@ -150,3 +153,48 @@ def test_write_findings_carry_an_unsafe_edit_exactly_where_the_analysis_is_sure(
         # Book is not a name in other.py, so bulk_update() could not be called there.
         ("app/other.py", 7, "ORM301"): None,
     }
+
+
+LOOPS = """
+from app.models import Tag
+
+
+def add(names):
+    for name in names:
+        Tag.objects.create(name=name)  # one INSERT each
+
+
+def add_until_blank(names):
+    for name in names:
+        if not name:
+            break
+        Tag.objects.create(name=name)
+"""
+
+
+def test_fix_writes_bulk_writes_only_with_unsafe_fixes_and_says_why_a_loop_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_tree(tmp_path, {"app/models.py": MODELS, "app/loops.py": LOOPS})
+    monkeypatch.chdir(tmp_path)
+
+    safe = main(["--select", "ORM302", "--no-cache", "--fix", "."])
+    assert (safe, capsys.readouterr().err.splitlines()[-1]) == (1, "Fixed 0 findings in 0 files.")
+    assert (tmp_path / "app/loops.py").read_text(encoding="utf-8") == LOOPS.lstrip("\n")
+
+    code = main(["--select", "ORM302", "--no-cache", "--fix", "--unsafe-fixes", "."])
+
+    assert code == 1
+    # Said once, at the line of the file as fixed (the first loop's fix moved it down by two).
+    assert capsys.readouterr().err.splitlines() == [
+        "app/loops.py:15: ORM302 not fixed: the loop has a break statement, so the bulk write after it may not run as "
+        "the per-row writes did",
+        "Fixed 1 finding in 1 file.",
+    ]
+    assert (tmp_path / "app/loops.py").read_text(encoding="utf-8") == LOOPS.lstrip("\n").replace(
+        "    for name in names:\n        Tag.objects.create(name=name)  # one INSERT each\n",
+        "    new_tags: list[Tag] = []\n"
+        "    for name in names:\n"
+        "        new_tags.append(Tag(name=name))  # one INSERT each\n"
+        "    Tag.objects.bulk_create(new_tags)\n",
+    )
