@@ -6,12 +6,12 @@
   runs after the loop, the fields being ``update_fields``'s or the ones the loop assigns on ``obj``.
 * ``queryset_delete``: a loop whose body is only ``obj.delete()`` becomes ``<queryset>.delete()``.
 
-They are unsafe because the bulk methods skip what the per-row calls do: ``save()`` and ``delete()`` overrides,
-``pre_save``/``post_save`` signals, ``auto_now`` and a row written before the next one is read. A loop is refused
-(``Refused`` says why) when its shape leaves any doubt about what runs: an ``else``, a ``break`` or ``continue``, a
-``return``, ``raise`` or ``yield``, the write's result used, a write inside a block other than an ``if`` without
-``else`` (and for ``save()`` and ``delete()``, anywhere but the loop's own body), the saved object handed to other
-code. The list's name is new to the module (``new_order_lines``, ``changed_books``).
+They are unsafe because the bulk methods skip what the per-row calls do (``save()`` and ``delete()`` overrides,
+``pre_save``/``post_save`` signals, ``auto_now``) and write every row after the loop instead of one per iteration.
+A loop is refused (``Refused`` says why) when its shape leaves any doubt about what runs: an ``else``, a ``break``
+or ``continue``, a ``return``, ``raise``, ``yield`` or ``await``, the write's result used, a write inside a block
+other than an ``if`` without ``else`` (for ``save()`` and ``delete()``, anywhere but the loop's own body), the saved
+object handed to other code. The list's name is new to the module (``new_order_lines``, ``changed_books``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from analyzer.fix.arguments import quote_of, string_literal
+from analyzer.fix.arguments import append_items, quote_of, string_literal
 from analyzer.fix.refusal import Refused
 from analyzer.fix.targets import BULK_CREATE, BULK_UPDATE, QUERYSET_DELETE
 
@@ -123,11 +123,12 @@ def _method_call(node: cst.BaseExpression | None, method: str) -> cst.Call | Non
 
 def _is_queryset_delete(statement: cst.BaseStatement) -> bool:
     call = _method_call(_only_expression(statement), "delete")
-    return call is not None and not call.args and isinstance(call.func, cst.Attribute) and _is_call(call.func.value)
-
-
-def _is_call(node: cst.BaseExpression) -> bool:
-    return isinstance(node, cst.Call)
+    return (
+        call is not None
+        and not call.args
+        and isinstance(call.func, cst.Attribute)
+        and isinstance(call.func.value, cst.Call)
+    )
 
 
 def _is_name(node: cst.BaseExpression, name: str) -> bool:
@@ -197,8 +198,8 @@ def _check_loop(loop: cst.BaseStatement) -> cst.For:
     control = _ControlFlow()
     loop.body.visit(control)
     if control.found:
-        raise Refused(f"the loop has a {control.found} statement, so the bulk write after it may not run as the "
-                      "per-row writes did")  # fmt: skip
+        after = "so the bulk write after it may not run as the per-row writes did"
+        raise Refused(f"the loop has a {control.found} statement, {after}")
     return loop
 
 
@@ -266,11 +267,7 @@ def fresh_name(prefix: str, model: str, taken: set[str]) -> str:
 
 def _manager_call(model: str, method: str, arguments: Sequence[cst.BaseExpression]) -> cst.SimpleStatementLine:
     manager = cst.Attribute(value=cst.Name(model), attr=cst.Name("objects"))
-    args = [
-        cst.Arg(value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if index < len(arguments) - 1
-                else cst.MaybeSentinel.DEFAULT)
-        for index, value in enumerate(arguments)
-    ]  # fmt: skip
+    args = append_items([], [cst.Arg(value) for value in arguments], cst.SimpleWhitespace(""))
     call = cst.Call(func=cst.Attribute(value=manager, attr=cst.Name(method)), args=args)
     return cst.SimpleStatementLine(body=[cst.Expr(call)])
 
@@ -435,17 +432,10 @@ def bulk_update(
     )
     changed = _replace_at(loop, site.path, _with_value(statement, append))
     assert isinstance(changed, cst.For)
-    quote = quote_of(update_fields[0].value.elements) if update_fields and isinstance(
-        update_fields[0].value, (cst.List, cst.Tuple)) else '"'  # fmt: skip
-    listed = cst.List([cst.Element(string_literal(field, quote)) for field in fields])
-    listed = listed.with_changes(
-        elements=[
-            element.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-            if index < len(fields) - 1
-            else element
-            for index, element in enumerate(listed.elements)
-        ]
-    )
+    given = update_fields[0].value if update_fields else None
+    quote = quote_of(given.elements) if isinstance(given, (cst.List, cst.Tuple)) else '"'
+    elements: list[cst.BaseElement] = [cst.Element(string_literal(field, quote)) for field in fields]
+    listed = cst.List(append_items([], elements, cst.SimpleWhitespace("")))
     after = _manager_call(model, "bulk_update", [cst.Name(name), listed])
     return _around(statements, site.index, changed, name, model, after)
 
