@@ -4,14 +4,15 @@ A per-row ``Model.objects.create(...)``, ``obj.save()`` or ``obj.delete()`` in a
 what the fixer cannot see from the text alone holds: the call is the one the finding names, in the loop's own
 body (not in a function the loop calls), the model is known (and, for ``bulk_update``, its class is a name of the
 module and the fields written are its concrete, non-key fields), the model is not a multi-table child (Django's
-bulk methods reject or mishandle those), and the analysis saw nothing else in the loop touch the database (a
-query there could read the rows the loop used to write one at a time). The layout of the loop is checked when the
-fix is made (``analyzer.fix.bulk_writes``), which says why when it refuses.
+bulk methods reject or mishandle those), the model (or a base class of the project) does not define the
+``save()`` or ``delete()`` the bulk method would skip, and the analysis saw nothing else in the loop touch the
+database (a query there, or in a function it calls, could read the rows the loop used to write one at a time).
+The layout of the loop is checked when the fix is made (``analyzer.fix.bulk_writes``), which says why it refuses.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from astroid import nodes
 
@@ -39,20 +40,35 @@ def _loop_variable(loop: nodes.For) -> str | None:
     return loop.target.name if isinstance(loop.target, nodes.AssignName) else None
 
 
-def _eligible(node: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, others: Sequence[object]) -> bool:
+# The analysis's events of a file, as (node, loop) pairs: where something touched the database per row.
+Events = Iterable[tuple[nodes.NodeNG, nodes.NodeNG | None]]
+
+
+def _busy(call: nodes.NodeNG, loop: nodes.NodeNG, events: Events) -> bool:
+    """Something other than the write touches the database in ``loop``: in its body, inner loops included, or in a
+    function it calls (whose events name the loop). The loop's iterable runs once, before any write."""
+    return any(node is not call and (other is loop or _in_body_of(node, loop)) for node, other in events)
+
+
+def _eligible(
+    node: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events, method: str
+) -> bool:
+    if model is None or not _in_body_of(node, loop) or method in model.methods:
+        return False
+    assert loop is not None
     # A concrete parent model: bulk_create() raises for multi-table children, bulk_update() splits the rows.
-    multi_table = model is not None and bool(model.parents) and not model.proxy
-    return _in_body_of(node, loop) and not others and model is not None and not multi_table
+    multi_table = bool(model.parents) and not model.proxy
+    return not multi_table and not _busy(node, loop, events)
 
 
 def bulk_create_edit(
-    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, others: Sequence[object]
+    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events
 ) -> Edit | None:
     """``Model.objects.create(...)`` per item of ``loop``: build ``Model(...)`` objects, one ``bulk_create()``.
 
-    ``others`` are the analysis's other per-row events in the same loop; with any, there is no edit.
+    ``events`` are the analysis's events of the file; another one in the loop means no edit.
     """
-    if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, others):
+    if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, events, "save"):
         return None
     assert model is not None
     func = call.func
@@ -103,13 +119,13 @@ def _writable(model: ModelInfo, name: str) -> bool:
 
 
 def bulk_update_edit(
-    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, others: Sequence[object]
+    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events
 ) -> Edit | None:
     """``obj.field = value; obj.save()`` per row of ``loop``: collect the rows, one ``bulk_update()`` after it.
 
     The fields are ``save(update_fields=[...])``'s, else the ones assigned on the loop variable in the loop.
     """
-    if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, others):
+    if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, events, "save"):
         return None
     assert model is not None and isinstance(loop, nodes.For)
     variable = _loop_variable(loop)
@@ -130,14 +146,20 @@ def bulk_update_edit(
 
 
 def queryset_delete_edit(
-    call: nodes.NodeNG, loop: nodes.NodeNG | None, origin: nodes.NodeNG | None, others: Sequence[object]
+    call: nodes.NodeNG,
+    loop: nodes.NodeNG | None,
+    model: ModelInfo | None,
+    origin: nodes.NodeNG | None,
+    events: Events,
 ) -> Edit | None:
     """``obj.delete()`` per row of a loop over the queryset ``origin``: ``<queryset>.delete()`` instead.
 
     Only when the loop iterates the queryset expression itself (``origin`` is the loop's iterable), never a list,
     and its body is that one call.
     """
-    if not isinstance(call, nodes.Call) or not _in_body_of(call, loop) or others or call.args or call.keywords:
+    if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, events, "delete"):
+        return None
+    if call.args or call.keywords:
         return None
     assert isinstance(loop, nodes.For)
     if len(loop.body) != 1 or loop.orelse:

@@ -61,9 +61,10 @@ def check(context: FileContext) -> Iterator[Finding]:
         fix_message = f"delete them at once with {model}.objects.filter(pk__in=...).delete()"
         written = event.text if event.method in ("delete", "call") else f"{event.text}.delete()"
         message = f"{written} runs one DELETE per iteration of the loop at line {event.loop_line}; {fix_message}"
-        others = [other for other in file_events(context) if other.loop is event.loop and other.node is not event.node]
+        events = [(other.node, other.loop) for other in file_events(context)]
         origin = event.origin.node if event.origin is not None else None
-        edit = queryset_delete_edit(event.node, event.loop, origin, others)
+        info = context.project.graph.get(event.model or "")
+        edit = queryset_delete_edit(event.node, event.loop, info, origin, events)
         fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line, edit=edit)
         yield finding_for(context, RULE, event, message, fix)
 

@@ -76,8 +76,8 @@ def check(context: FileContext) -> Iterator[Finding]:
             )
             written = event.text if event.method == "call" else f"{event.text}.save()"
             message = f"{written} writes one row per iteration of the loop at line {event.loop_line}; {fix_message}"
-        others = [other for other in file_events(context) if other.loop is event.loop and other.node is not event.node]
-        edit = bulk_update_edit(event.node, event.loop, context.project.graph.get(event.model or ""), others)
+        events = [(other.node, other.loop) for other in file_events(context)]
+        edit = bulk_update_edit(event.node, event.loop, context.project.graph.get(event.model or ""), events)
         fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line, edit=edit)
         yield finding_for(context, RULE, event, message, fix)
 
