@@ -5,9 +5,11 @@ what the fixer cannot see from the text alone holds: the call is the one the fin
 body (not in a function the loop calls), the model is known (and, for ``bulk_update``, its class is a name of the
 module and the fields written are its concrete, non-key fields), the model is not a multi-table child (Django's
 bulk methods reject or mishandle those), the model (or a base class of the project) does not define the
-``save()`` or ``delete()`` the bulk method would skip, and the analysis saw nothing else in the loop touch the
-database (a query there, or in a function it calls, could read the rows the loop used to write one at a time).
-The layout of the loop is checked when the fix is made (``analyzer.fix.bulk_writes``), which says why it refuses.
+``save()`` or ``delete()`` the bulk method would skip, no ``pre_save``/``post_save`` receiver listens to it (for
+``bulk_create`` and ``bulk_update``, which send neither; see ``analyzer.fix.signals``), and the analysis saw
+nothing else in the loop touch the database (a query there, or in a function it calls, could read the rows the
+loop used to write one at a time). The layout of the loop is checked when the fix is made
+(``analyzer.fix.bulk_writes``), which says why it refuses.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from collections.abc import Iterable
 from astroid import nodes
 
 from analyzer.findings import Applicability, Edit
+from analyzer.fix.signals import sends_save_signals
 from analyzer.fix.targets import BULK_CREATE, BULK_UPDATE, QUERYSET_DELETE, module_binds, node_edit
 from analyzer.modelgraph import FieldKind, ModelInfo
 
@@ -62,15 +65,18 @@ def _eligible(
 
 
 def bulk_create_edit(
-    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events
+    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events, senders: frozenset[str]
 ) -> Edit | None:
     """``Model.objects.create(...)`` per item of ``loop``: build ``Model(...)`` objects, one ``bulk_create()``.
 
-    ``events`` are the analysis's events of the file; another one in the loop means no edit.
+    ``events`` are the analysis's events of the file; another one in the loop means no edit. ``senders`` are the
+    models with save receivers (``analyzer.fix.signals``).
     """
     if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, events, "save"):
         return None
     assert model is not None
+    if sends_save_signals(model.name, senders):
+        return None
     func = call.func
     plain = (
         isinstance(func, nodes.Attribute)
@@ -119,7 +125,7 @@ def _writable(model: ModelInfo, name: str) -> bool:
 
 
 def bulk_update_edit(
-    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events
+    call: nodes.NodeNG, loop: nodes.NodeNG | None, model: ModelInfo | None, events: Events, senders: frozenset[str]
 ) -> Edit | None:
     """``obj.field = value; obj.save()`` per row of ``loop``: collect the rows, one ``bulk_update()`` after it.
 
@@ -128,6 +134,8 @@ def bulk_update_edit(
     if not isinstance(call, nodes.Call) or not _eligible(call, loop, model, events, "save"):
         return None
     assert model is not None and isinstance(loop, nodes.For)
+    if sends_save_signals(model.name, senders):
+        return None
     variable = _loop_variable(loop)
     func = call.func
     if variable is None or not isinstance(func, nodes.Attribute) or func.attrname != "save":

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import astroid
 import pytest
 
 from analyzer.cli import main
 from analyzer.findings import Applicability
+from analyzer.fix.signals import ANY_SENDER, save_receiver_senders
 from tests.analyzer.helpers import analyze_tree, write_tree
 
 MODELS = """
@@ -48,10 +50,42 @@ class Attachment(CleanupMixin, models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
+
+
+class Review(models.Model):
+    body = models.TextField()
+
+
+class Note(models.Model):
+    body = models.TextField()
+"""
+
+SIGNALS = """
+from django.db.models.signals import post_save, pre_delete
+from django.dispatch import receiver
+
+from app.models import Book, Review
+
+
+@receiver(post_save, sender=Review)
+def review_saved(sender, **kwargs):
+    pass
+
+
+def note_saved(sender, **kwargs):
+    pass
+
+
+post_save.connect(note_saved, sender="app.Note")
+
+
+@receiver(pre_delete, sender=Book)  # queryset delete() sends pre_delete too
+def book_deleted(sender, **kwargs):
+    pass
 """
 
 SERVICES = """
-from app.models import Attachment, Author, Book, Ebook, Tag
+from app.models import Attachment, Author, Book, Ebook, Note, Tag, Review
 
 
 def add(names):
@@ -141,6 +175,17 @@ def tag_books(names):
         Tag.objects.create(name=name)
         for book in Book.objects.filter(title=name):
             Book.objects.create(title=book.title, price=1, stock=1)
+
+
+def review(bodies):
+    for body in bodies:
+        Review.objects.create(body=body)
+
+
+def shorten_notes():
+    for note in Note.objects.all():
+        note.body = note.body[:10]
+        note.save()
 """
 
 OTHER = """
@@ -156,7 +201,9 @@ def discount(author: Author):
 
 def test_write_findings_carry_an_unsafe_edit_exactly_where_the_analysis_is_sure(tmp_path: Path) -> None:
     result = analyze_tree(
-        tmp_path, {"app/models.py": MODELS, "app/services.py": SERVICES, "app/other.py": OTHER}, select=("ORM3",)
+        tmp_path,
+        {"app/models.py": MODELS, "app/services.py": SERVICES, "app/other.py": OTHER, "app/signals.py": SIGNALS},
+        select=("ORM3",),
     )
 
     edits = {
@@ -193,6 +240,9 @@ def test_write_findings_carry_an_unsafe_edit_exactly_where_the_analysis_is_sure(
         # body does nothing else (its iterable runs once, before it).
         ("app/services.py", 88, "ORM302"): None,
         ("app/services.py", 90, "ORM302"): ("bulk_create", ("Book",), unsafe),
+        # A post_save receiver listens to Review and to Note: bulk_create() and bulk_update() would not call it.
+        ("app/services.py", 95, "ORM302"): None,
+        ("app/services.py", 101, "ORM301"): None,
         # Book is not a name in other.py, so bulk_update() could not be called there.
         ("app/other.py", 7, "ORM301"): None,
     }
@@ -241,3 +291,23 @@ def test_fix_writes_bulk_writes_only_with_unsafe_fixes_and_says_why_a_loop_is_re
         "        new_tags.append(Tag(name=name))  # one INSERT each\n"
         "    Tag.objects.bulk_create(new_tags)\n",
     )
+
+
+def test_save_receivers_are_found_by_decorator_and_by_connect_and_without_a_sender_listen_to_all() -> None:
+    module = astroid.parse(
+        """
+        from django.db.models import signals
+        from django.db.models.signals import post_save, pre_save
+        from django.dispatch import receiver
+
+        @receiver([pre_save, post_save], sender=shop.Order)
+        def order_saved(sender, **kwargs): ...
+
+        signals.pre_save.connect(stamp, sender=Invoice)
+        signals.post_delete.connect(forget, sender=Receipt)
+        """
+    )
+    everything = astroid.parse("from django.db.models.signals import post_save\npost_save.connect(audit)\n")
+
+    assert save_receiver_senders([module]) == {"Order", "Invoice"}
+    assert save_receiver_senders([module, everything]) == {"Order", "Invoice", ANY_SENDER}
