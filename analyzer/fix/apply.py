@@ -19,6 +19,15 @@ from analyzer.findings import Edit
 from analyzer.fix import targets
 from analyzer.fix.admin import set_list_select_related
 from analyzer.fix.annotations import add_count_annotation, read_annotation
+from analyzer.fix.bulk_writes import (
+    LOOP_KINDS,
+    WriteSite,
+    bulk_create,
+    bulk_update,
+    find_site,
+    names_in,
+    queryset_delete,
+)
 from analyzer.fix.expressions import count_instead_of_len, exists_instead_of_truth
 from analyzer.fix.imports import models_reference, with_models_import
 from analyzer.fix.prefetches import add_filtered_prefetch, filter_arguments, read_prefetched
@@ -28,6 +37,7 @@ from analyzer.fix.views import add_view_queryset
 
 Span = tuple[int, int, int, int]
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
+BlockT = TypeVar("BlockT", cst.IndentedBlock, cst.Module)
 ExpressionEdit = Callable[[cst.BaseExpression, Edit], cst.BaseExpression]
 
 _EXPRESSION_EDITS: dict[str, ExpressionEdit] = {
@@ -43,7 +53,10 @@ ALREADY_THERE = "the code already has what the fix adds"
 # Edits of two places: the queryset, and the per-row read whose span is the edit's last argument. Each names a
 # django.db.models class it may have to import.
 TWO_PART_KINDS = {targets.ANNOTATE_COUNT: "Count", targets.PREFETCH_FILTERED: "Prefetch"}
-KNOWN_KINDS = frozenset({*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET, *TWO_PART_KINDS})
+KNOWN_KINDS = frozenset(
+    {*_EXPRESSION_EDITS, targets.LIST_SELECT_RELATED, targets.VIEW_QUERYSET, *TWO_PART_KINDS, *LOOP_KINDS}
+)
+NOT_IN_A_LOOP = "the write is not in the body of a for loop"
 _READ_SUFFIX = ":read"
 
 
@@ -86,8 +99,11 @@ class _Editor(cst.CSTTransformer):
         edits: Sequence[Edit],
         names: dict[str, cst.BaseExpression],
         reads: dict[Span, cst.BaseExpression],
+        taken: frozenset[str] = frozenset(),
     ) -> None:
         super().__init__()
+        self.taken = taken  # every name the module uses, which a list the write edits start must not be
+        self.loop_writes: dict[Span, list[Edit]] = {}
         self.names = names  # how the module names Count and Prefetch
         self.read_nodes = reads  # the per-row reads of two-part edits, as parsed
         self.reads: dict[int, Edit] = {}  # id of a two-part edit -> its read part
@@ -99,6 +115,8 @@ class _Editor(cst.CSTTransformer):
                 self.by_class.setdefault((edit.arguments[0], edit.line), []).append(edit)
             elif edit.kind == targets.VIEW_QUERYSET:
                 self.by_view_model.setdefault(_span(edit), []).append(edit)
+            elif edit.kind in LOOP_KINDS:
+                self.loop_writes.setdefault(_span(edit), []).append(edit)
             elif edit.kind in TWO_PART_KINDS:
                 self.by_span.setdefault(_span(edit), []).append(edit)
                 line, column, end_line, end_column = _read_span(edit)
@@ -186,6 +204,56 @@ class _Editor(cst.CSTTransformer):
         self._record(edit, True)
         return changed
 
+    def _position(self, node: cst.CSTNode) -> Span | None:
+        position = self.get_metadata(PositionProvider, node, None)
+        return _code_span(position) if position is not None else None
+
+    def leave_IndentedBlock(
+        self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock
+    ) -> cst.IndentedBlock:
+        return self._loop_writes(original_node, updated_node)
+
+    def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+        updated_node = self._loop_writes(original_node, updated_node)
+        for edits in self.loop_writes.values():
+            for edit in edits:
+                self._record(edit, False, NOT_IN_A_LOOP)
+        self.loop_writes.clear()
+        return updated_node
+
+    def _loop_writes(self, original_node: BlockT, updated_node: BlockT) -> BlockT:
+        """The block with the write edits whose loop is one of its statements made, the last statement first so
+        that the statements a loop edit adds do not move the others."""
+        if not self.loop_writes:
+            return updated_node
+        sites: list[tuple[WriteSite, Edit]] = []
+        for span in list(self.loop_writes):
+            try:
+                site = find_site(original_node.body, span, self._position)
+            except Refused as refusal:
+                for edit in self.loop_writes.pop(span):
+                    self._record(edit, False, str(refusal))
+                continue
+            if site is not None:
+                sites.extend((site, edit) for edit in self.loop_writes.pop(span))
+        for site, edit in sorted(sites, key=lambda item: item[0].index, reverse=True):
+            make = partial(self._loop_write, site=site, edit=edit)
+            updated_node = self._make(edit, make, original_node, updated_node)
+        return updated_node
+
+    def _loop_write(self, block: BlockT, site: WriteSite, edit: Edit) -> BlockT:
+        statements = block.body
+        if site.index >= len(statements):
+            raise Refused("the code there has changed")
+        taken = set(self.taken)
+        if edit.kind == targets.BULK_CREATE:
+            changed = bulk_create(statements, site, edit.arguments[0], taken)
+        elif edit.kind == targets.BULK_UPDATE:
+            changed = bulk_update(statements, site, edit.arguments[0], edit.arguments[1:], taken)
+        else:
+            changed = queryset_delete(statements, site)
+        return block if changed is statements else block.with_changes(body=changed)
+
     def leave_ClassDef(self, original_node: cst.ClassDef, updated_node: cst.ClassDef) -> cst.ClassDef:
         updated_node = self._view_querysets(original_node, updated_node)
         position = self.get_metadata(PositionProvider, original_node.name, None)
@@ -225,6 +293,7 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> FileOutcome:
     names = {name: reference for name, (reference, _) in references.items()}
     read_spans = {_read_span(edit) for edit in edits if edit.kind in TWO_PART_KINDS}
     known = [edit for edit in edits if edit.kind in KNOWN_KINDS]
+    taken = frozenset(names_in(module)) if any(edit.kind in LOOP_KINDS for edit in edits) else frozenset()
     dropped: dict[int, EditOutcome] = {}
     while True:
         wrapper = MetadataWrapper(module)
@@ -233,7 +302,7 @@ def apply_edits(source: str, edits: Sequence[Edit]) -> FileOutcome:
             for node, position in wrapper.resolve(PositionProvider).items()
             if isinstance(node, cst.BaseExpression) and _code_span(position) in read_spans
         }
-        editor = _Editor(known, names, reads)
+        editor = _Editor(known, names, reads, taken)
         fixed_module = wrapper.visit(editor)
         half_done = [
             edit

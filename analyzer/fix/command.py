@@ -59,13 +59,8 @@ def apply_fixes(
     """
     fixed = 0
     files: set[str] = set()
-    seen_notes: set[str] = set()
     for _ in range(MAX_ROUNDS):
         plan = plan_fixes(result.findings, settings, cwd)
-        for note in plan.notes:
-            if note not in seen_notes:
-                seen_notes.add(note)
-                print(note, file=sys.stderr)
         untouched = write_changes(plan, cwd)
         for path in untouched:
             print(f"{path}: changed while it was being fixed; left as it is", file=sys.stderr)
@@ -77,5 +72,8 @@ def apply_fixes(
         result = reanalyze()
     else:
         print(f"Stopped after {MAX_ROUNDS} rounds of fixes; run --fix again for the rest.", file=sys.stderr)
+    # The last round planned the fixes of the code as it now is: its refusals are the ones that remain, with the
+    # lines the files have now (an edit of an earlier round may have moved them, or made a refused fix possible).
+    _report_notes(plan, sys.stderr)
     print(f"Fixed {_plural(fixed, 'finding')} in {_plural(len(files), 'file')}.", file=sys.stderr)
     return result

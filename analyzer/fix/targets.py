@@ -25,9 +25,12 @@ EXISTS = "exists"
 ANNOTATE_COUNT = "annotate_count"
 VIEW_QUERYSET = "view_queryset"
 PREFETCH_FILTERED = "prefetch_filtered"
+BULK_CREATE = "bulk_create"
+BULK_UPDATE = "bulk_update"
+QUERYSET_DELETE = "queryset_delete"
 
 SAFE_KINDS = frozenset({SELECT_RELATED, PREFETCH_RELATED, ONLY, LIST_SELECT_RELATED, COUNT, EXISTS, VIEW_QUERYSET})
-UNSAFE_KINDS = frozenset({ANNOTATE_COUNT, PREFETCH_FILTERED})
+UNSAFE_KINDS = frozenset({ANNOTATE_COUNT, PREFETCH_FILTERED, BULK_CREATE, BULK_UPDATE, QUERYSET_DELETE})
 EAGER_METHODS = (SELECT_RELATED, PREFETCH_RELATED)
 # Chain methods after which an added eager load cannot help: no rows, rows that are not model instances, or a
 # combined query. The fixer refuses them too; checking here keeps the text report from promising a fix.
@@ -194,7 +197,7 @@ def _module_level_names_only(node: nodes.NodeNG) -> bool:
     return True
 
 
-def _module_binds(module: nodes.Module, name: str) -> bool:
+def module_binds(module: nodes.Module, name: str) -> bool:
     """``name`` is imported or defined at the top of ``module`` (the trees are built without astroid's import
     locals, so the statements are read)."""
     for statement in module.body:
@@ -237,7 +240,7 @@ def prefetch_filtered_edit(
         return None
     if not all(_module_level_names_only(argument) for argument in (*read.args, *(read.keywords or ()))):
         return None
-    if not _module_binds(origin.root(), model):
+    if not module_binds(origin.root(), model):
         return None  # the model class is not a name in the module that builds the queryset
     read_span = node_edit(read, PREFETCH_FILTERED, ())
     if read_span is None:

@@ -6,9 +6,10 @@ from collections.abc import Iterator
 
 from analyzer.context import FileContext
 from analyzer.findings import Finding, Fix, Severity
+from analyzer.fix.write_targets import queryset_delete_edit
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
-from analyzer.rules._flow import events_of, finding_for, first_per_site
+from analyzer.rules._flow import events_of, file_events, finding_for, first_per_site
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -60,7 +61,11 @@ def check(context: FileContext) -> Iterator[Finding]:
         fix_message = f"delete them at once with {model}.objects.filter(pk__in=...).delete()"
         written = event.text if event.method in ("delete", "call") else f"{event.text}.delete()"
         message = f"{written} runs one DELETE per iteration of the loop at line {event.loop_line}; {fix_message}"
-        fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line)
+        events = [(other.node, other.loop) for other in file_events(context)]
+        origin = event.origin.node if event.origin is not None else None
+        info = context.project.graph.get(event.model or "")
+        edit = queryset_delete_edit(event.node, event.loop, info, origin, events)
+        fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line, edit=edit)
         yield finding_for(context, RULE, event, message, fix)
 
 

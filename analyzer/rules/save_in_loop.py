@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 from analyzer.context import FileContext
 from analyzer.findings import Finding, Fix, Severity
+from analyzer.fix.signals import save_receivers
+from analyzer.fix.write_targets import bulk_update_edit
 from analyzer.flow.events import EventKind
 from analyzer.rules._base import Rule
-from analyzer.rules._flow import events_of, finding_for, first_per_site
+from analyzer.rules._flow import events_of, file_events, finding_for, first_per_site
 
 BAD_EXAMPLE = """\
 from django.db import models
@@ -79,7 +81,10 @@ def check(context: FileContext) -> Iterator[Finding]:
             )
             written = event.text if event.method == "call" else f"{event.text}.save()"
             message = f"{written} writes one row per iteration of the loop at line {event.loop_line}; {fix_message}"
-        fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line)
+        events = [(other.node, other.loop) for other in file_events(context)]
+        model_info = context.project.graph.get(event.model or "")
+        edit = bulk_update_edit(event.node, event.loop, model_info, events, save_receivers(context))
+        fix = Fix(message=fix_message, path=event.path, line=event.loop_line or event.line, edit=edit)
         yield finding_for(context, RULE, event, message, fix)
 
 

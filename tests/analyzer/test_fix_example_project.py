@@ -9,6 +9,7 @@ counts; the N+1 of a site is gone when its count no longer grows with the rows.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -60,16 +61,16 @@ def test_count(scenario, rows, client):
 
 # Sites whose per-row queries a safe fix removes (S13 issues two per row, the others one), and an unsafe one.
 SAFELY_FIXED = {f"S{number:02d}" for number in (*range(1, 9), 10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 26)}
-UNSAFELY_FIXED = {"S09", "S14", "S22"}
+UNSAFELY_FIXED = {"S09", "S14", "S22", "S23", "S24"}
 # What a rerun still reports at the other sites, and whether each has a fix for --unsafe-fixes.
 REMAINING_AT_SITES = {
     ("S09", "ORM105", Applicability.UNSAFE),  # Prefetch(..., to_attr=...) turns the read into a list
     ("S14", "ORM101", Applicability.UNSAFE),  # order.lines.all() may read a prefetch the caller made
     ("S21", "ORM201", None),
     ("S22", "ORM202", Applicability.UNSAFE),  # a Count annotation can differ from count() (joins, managers)
-    ("S23", "ORM301", None),
-    ("S24", "ORM302", None),
-    ("S25", "ORM303", None),
+    ("S23", "ORM301", Applicability.UNSAFE),  # bulk_update() skips save(), its signals and auto_now
+    ("S24", "ORM302", Applicability.UNSAFE),  # bulk_create() skips save() and its signals
+    ("S25", "ORM303", None),  # the loop counts the rows it deletes: more than one delete() can replace
 }
 
 
@@ -218,5 +219,42 @@ def test_unsafe_fixes_also_flatten_the_prefetch_related_manager_and_count_sites(
     growth = _query_growth(root)
 
     assert code == 1
-    assert remaining == {("S21", "ORM201"), ("S23", "ORM301"), ("S24", "ORM302"), ("S25", "ORM303")}
+    assert remaining == {("S21", "ORM201"), ("S25", "ORM303")}
     assert growth == {site: 0 if site in SAFELY_FIXED | UNSAFELY_FIXED else 3 for site in growth}
+
+
+def test_unsafe_fixes_turn_the_write_sites_into_bulk_writes(
+    unsafely_fixed_copy: tuple[Path, dict[str, str], int],
+) -> None:
+    root, before, _ = unsafely_fixed_copy
+    after = _sources(root / "example_project")
+
+    changes = {
+        path: [line for line in difflib.ndiff(before[path].splitlines(), after[path].splitlines()) if line[0] in "+-"]
+        for path in ("catalog/services.py", "orders/services.py")
+    }
+
+    assert changes == {
+        "catalog/services.py": [
+            "+     changed_books: list[Book] = []",
+            "-         book.save()  # site: S23",
+            "+         changed_books.append(book)  # site: S23",
+            '+     Book.objects.bulk_update(changed_books, ["price"])',
+        ],
+        "orders/services.py": [
+            "+     new_order_lines: list[OrderLine] = []",
+            "-         OrderLine.objects.create(order=order, book=book, quantity=1, unit_price=book.price)"
+            "  # site: S24",
+            "+         new_order_lines.append(OrderLine(order=order, book=book, quantity=1, unit_price=book.price))"
+            "  # site: S24",
+            "+     OrderLine.objects.bulk_create(new_order_lines)",
+        ],
+    }
+    formatting = subprocess.run(
+        [sys.executable, "-m", "ruff", "format", "--check", *(f"example_project/{path}" for path in changes)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (formatting.returncode, formatting.stdout) == (0, "2 files already formatted\n")
