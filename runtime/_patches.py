@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from asgiref.sync import SyncToAsync
 from django.apps import apps
 from django.core.signals import request_started
 from django.db import connections
@@ -31,7 +32,8 @@ from django.db.models.fields.related_descriptors import (
 from django.db.models.query import QuerySet
 from django.db.models.query_utils import DeferredAttribute
 
-from runtime._scope import EagerRecord, Scope, _current
+from runtime._scope import EagerRecord, Scope, _current, log_detector_error
+from runtime.callsite import capture, outer_trace
 
 MARK = "_orm_analyzer_path"
 EAGER = "_orm_analyzer_eager"
@@ -147,11 +149,13 @@ def _eager_paths(queryset: QuerySet[Any]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(paths))
 
 
-def _mark_loaded(queryset: QuerySet[Any], results: list[Any], scope: Scope) -> None:
+def _mark_loaded(queryset: QuerySet[Any], results: list[Any], scope: Scope, per_row: bool) -> None:
+    """Mark per-row instances (and what they brought along) with their path; register eager loads if asked."""
     prefix: str = queryset.__dict__.get(_PREFIX, "")
-    # The hot path of every multi-row queryset: write the mark straight into each state's __dict__.
-    for instance in results:
-        instance._state.__dict__[MARK] = prefix
+    if per_row:
+        # The hot path of every multi-row queryset: write the mark straight into each state's __dict__.
+        for instance in results:
+            instance._state.__dict__[MARK] = prefix
     lookups = getattr(queryset, "_prefetch_related_lookups", ())
     paths = _eager_paths(queryset) if queryset.query.select_related or lookups else []
     if not paths:
@@ -175,9 +179,10 @@ def _mark_loaded(queryset: QuerySet[Any], results: list[Any], scope: Scope) -> N
                 loaded.extend(_children(parent, name))
         if record is not None:
             record.instances = len(parents)
-        full_path = _join(prefix, path)
-        for child in loaded:
-            child._state.__dict__[MARK] = full_path
+        if per_row:
+            full_path = _join(prefix, path)
+            for child in loaded:
+                child._state.__dict__[MARK] = full_path
         levels[path] = loaded
 
 
@@ -189,12 +194,14 @@ def _patch_fetch_all(original: Callable[[QuerySet[Any]], None]) -> Callable[[Que
             return
         original(self)
         results = self._result_cache
-        if results and (len(results) > 1 or _PREFIX in self.__dict__) and isinstance(results[0], Model):
+        if not results or not isinstance(results[0], Model):
+            return
+        per_row = len(results) > 1 or _PREFIX in self.__dict__
+        # A single row (qs[0], get()) is never an N+1, but its eager loads can still be unused.
+        if per_row or scope.config.unused_eager:
             try:
-                _mark_loaded(self, results, scope)
+                _mark_loaded(self, results, scope, per_row)
             except Exception:
-                from runtime._scope import log_detector_error
-
                 log_detector_error("marking loaded instances failed", scope.origin)
 
     return _fetch_all
@@ -307,7 +314,8 @@ def _patch_related_manager_get(original: Callable[..., Any]) -> Callable[..., An
         def lazy_get_queryset() -> QuerySet[Any]:
             queryset: QuerySet[Any] = get_queryset()
             method = _calling_method(sys._getframe(1))
-            if queryset._result_cache is None and method not in _WRITE_METHODS:
+            # prefetch_related_objects() asks each instance's manager for a queryset to fill, and runs no query.
+            if queryset._result_cache is None and method not in _WRITE_METHODS and method != "prefetch_one_level":
                 active = _current.get()
                 if active is not None:
                     active.record_lazy(label, name, _manager_fix(method, child_path))
@@ -360,6 +368,25 @@ def _patch_check_parent_chain(original: Callable[[Any, Any], Any]) -> Callable[[
     return _check_parent_chain
 
 
+# --- async: the call site of work handed to asgiref's threads -----------------------------------------------------
+
+
+def _patch_sync_to_async_call(original: Callable[..., Any]) -> Callable[..., Any]:
+    # The worker thread's stack holds no application frame: carry the awaiting code's frames over to it.
+    async def __call__(self: SyncToAsync[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        scope = _current.get()
+        if scope is None:
+            return await original(self, *args, **kwargs)
+        trace = capture(sys._getframe(1), scope.config.root, test_code=scope.config.test_code)
+        token = outer_trace.set((threading.get_ident(), trace) if trace is not None else None)
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            outer_trace.reset(token)
+
+    return __call__
+
+
 # --- installation ----------------------------------------------------------------------------------------------
 
 
@@ -391,6 +418,7 @@ def _install() -> None:
         (ReverseOneToOneDescriptor, "__get__", _patch_reverse_one_to_one_get),
         (ReverseManyToOneDescriptor, "__get__", _patch_related_manager_get),
         (DeferredAttribute, "_check_parent_chain", _patch_check_parent_chain),
+        (SyncToAsync, "__call__", _patch_sync_to_async_call),
     ]
     generic = _generic_foreign_key_target()
     if generic is not None:
