@@ -251,3 +251,17 @@ def test_the_summary_fix_does_not_depend_on_finding_order() -> None:
     expected = ["shop/views.py:7: repeated query on shop.Book, up to 3 queries, in 3 tests; fix two"]
     assert site_summary(findings) == expected
     assert site_summary(findings[::-1]) == expected
+
+
+def test_nested_model_methods_are_reported_at_the_loop_over_the_rows(project: pytest.Pytester) -> None:
+    # book.label() calls book.author_label(), which reads book.author: the loop is in book_labels().
+    result = lookalike(project, "test_nested_model_methods")
+    result.assert_outcomes(failed=1)
+    line = line_of(SERVICES, "site: nested-methods")
+    result.stdout.fnmatch_lines(
+        [
+            "1 N+1 query detected:",
+            f"  N+1 detected on tinyshop.Book.author at tinyshop/services.py:{line} in book_labels (3 queries); "
+            'add .select_related("author")',
+        ]
+    )

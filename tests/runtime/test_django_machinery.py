@@ -1,0 +1,136 @@
+"""Django's own machinery in and around N+1s: labels of the statements, library templates, single rows, prefetches."""
+
+from __future__ import annotations
+
+import os
+import sysconfig
+from pathlib import Path
+
+from catalog.models import Author, Book, Category, Review
+from django.db.models import Exists, OuterRef, prefetch_related_objects
+from django.template import Context, Engine, Template
+from django.template.base import Origin
+
+from runtime import detect
+from runtime._scope import model_for_sql
+from tests.runtime.conftest import ROOT, Catalogue, line_of
+
+THIS = Path(__file__)
+PATH = "tests/runtime/test_django_machinery.py"
+HERE = THIS.parent
+
+
+def sites(findings: list[object]) -> list[tuple[str, str, str, int, str, int]]:
+    return [(f.kind, f.model, f.field, f.count, f.path, f.line) for f in findings]  # type: ignore[attr-defined]
+
+
+def test_an_exists_annotation_is_labelled_with_the_outer_model(catalogue: Catalogue) -> None:
+    has_books = Exists(Book.objects.filter(author=OuterRef("pk")))
+    with detect(root=str(ROOT)) as detection:
+        for book in catalogue.books:
+            assert Author.objects.annotate(has_books=has_books).get(pk=book.author_id).has_books  # loop: exists
+    assert sites(detection.findings) == [
+        ("repeated_query", "catalog.Author", "", 3, PATH, line_of(THIS, "loop: exists")),
+    ]
+
+
+def test_the_label_is_the_first_table_outside_parentheses() -> None:
+    sql = (
+        'SELECT "catalog_author"."id", EXISTS(SELECT 1 AS "a" FROM "catalog_book" U0 WHERE U0."author_id" = '
+        '("catalog_author"."id") LIMIT 1) AS "has_books" FROM "catalog_author" WHERE "catalog_author"."id" = %s'
+    )
+    assert model_for_sql(sql) == "catalog.Author"
+    assert model_for_sql('SELECT COUNT(*) FROM (SELECT "catalog_book"."id" FROM "catalog_book") subquery') == (
+        "catalog.Book"
+    )
+
+
+def test_an_auto_created_many_to_many_table_has_its_model(catalogue: Catalogue) -> None:
+    through = Book.tags.through
+    with detect(root=str(ROOT)) as detection:
+        counts = [through.objects.filter(book_id=book.pk).count() for book in catalogue.books]  # loop: through
+    assert counts == [1, 1, 1]
+    assert sites(detection.findings) == [
+        ("repeated_query", "catalog.Book_tags", "", 3, PATH, line_of(THIS, "loop: through")),
+    ]
+    assert detection.findings[0].message().startswith("N+1 detected: repeated query on catalog.Book_tags at ")
+
+
+def test_a_library_template_loop_is_reported_at_the_users_include(catalogue: Catalogue) -> None:
+    # A library's template (a table renderer's, under site-packages) loops over the rows the user passed in.
+    library_template = os.path.join(sysconfig.get_paths()["purelib"], "tablelib", "templates", "table.html")
+    engine = Engine(dirs=[str(HERE / "templates")])
+    table = Template(
+        "{% for book in rows %}<td>{{ book.author.name }}</td>{% endfor %}",
+        origin=Origin(name=library_template, template_name="table.html"),
+        engine=engine,
+    )
+    page = engine.get_template("runtime_table_page.html")
+    with detect(root=str(ROOT)) as detection:
+        html = page.render(Context({"table": table, "rows": Book.objects.all()}))
+    assert html.count("<td>") == 3
+    page_path = HERE / "templates" / "runtime_table_page.html"
+    assert sites(detection.findings) == [
+        (
+            "lazy_load",
+            "catalog.Book",
+            "author",
+            3,
+            "tests/runtime/templates/runtime_table_page.html",
+            line_of(page_path, "render: library-table"),
+        ),
+    ]
+
+
+def test_prefetch_related_objects_is_quiet_and_keeps_the_next_query_counted(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT)) as detection:
+        books = list(Book.objects.all())
+        prefetch_related_objects(books, "tags")
+        assert [tag.name for book in books for tag in book.tags.all()] == ["tag0", "tag1", "tag2"]
+        counts = [Review.objects.filter(book=book).count() for book in books]  # loop: after-prefetch
+    assert counts == [1, 1, 1]
+    # Each of the three counts is counted: no query is taken for a lazy load prefetch_related_objects never ran.
+    assert sites(detection.findings) == [
+        ("repeated_query", "catalog.Review", "", 3, PATH, line_of(THIS, "loop: after-prefetch")),
+    ]
+
+
+def test_iterator_chunks_with_a_prefetch_are_quiet(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT)) as detection:
+        books = Book.objects.prefetch_related("tags").order_by("pk").iterator(chunk_size=1)
+        assert [[tag.name for tag in book.tags.all()] for book in books] == [["tag0"], ["tag1"], ["tag2"]]
+    assert detection.findings == []
+
+
+def test_one_cascading_delete_is_quiet_and_a_delete_per_item_is_not(catalogue: Catalogue) -> None:
+    root = Category.objects.create(name="root")
+    level = [root]
+    for depth in range(3):
+        level = [Category.objects.create(name=f"c{depth}", parent=parent) for parent in level for _ in range(2)]
+    with detect(root=str(ROOT)) as one_delete:
+        # The collector walks the tree one level per query (and sets books' category to NULL per level).
+        root.delete()
+    with detect(root=str(ROOT)) as per_item:
+        for review in list(Review.objects.all()):
+            review.delete()  # loop: delete-per-item
+    assert Category.objects.count() == 0
+    assert one_delete.findings == []
+    assert sites(per_item.findings) == [
+        ("repeated_query", "catalog.Review", "", 3, PATH, line_of(THIS, "loop: delete-per-item")),
+    ]
+
+
+def test_an_unused_eager_load_of_a_single_row_is_reported(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT), unused_eager=True) as detection:
+        book = Book.objects.select_related("publisher").order_by("pk")[0]  # access: single-row
+        assert book.title == "book0"
+    assert [(f.kind, f.model, f.field, f.count, f.line, f.fix) for f in detection.findings] == [
+        (
+            "unused_eager_load",
+            "catalog.Book",
+            "publisher",
+            1,
+            line_of(THIS, "access: single-row"),
+            'select_related("publisher") is never read; remove it',
+        )
+    ]
