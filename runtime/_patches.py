@@ -207,14 +207,33 @@ def _patch_fetch_all(original: Callable[[QuerySet[Any]], None]) -> Callable[[Que
     return _fetch_all
 
 
+def _mark_selected(instance: Model, prefix: str, paths: list[str]) -> None:
+    """Mark the objects select_related brought along with one streamed row, with their paths."""
+    levels: dict[str, list[Any]] = {"": [instance]}
+    for path in paths:
+        parent_path, _, name = path.rpartition("__")
+        loaded = [
+            parent._state.fields_cache[name]
+            for parent in levels.get(parent_path, [])
+            if parent._state.fields_cache.get(name) is not None
+        ]
+        for child in loaded:
+            child._state.__dict__[MARK] = _join(prefix, path)
+        levels[path] = loaded
+
+
 def _patch_iterator(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
     # QuerySet.iterator() bypasses _fetch_all and streams: its rows are taken as per-row instances from the first
     # one on, as iterator() is meant for many rows and a row is read before the next one is known to exist.
     def _iterator(self: QuerySet[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
         prefix: str = self.__dict__.get(_PREFIX, "")
+        select_related = self.query.select_related
+        selected = list(_select_related_paths(select_related)) if isinstance(select_related, dict) else []
         for instance in original(self, *args, **kwargs):
             if isinstance(instance, Model) and _current.get() is not None:
-                setattr(instance._state, MARK, prefix)
+                instance._state.__dict__[MARK] = prefix
+                if selected:
+                    _mark_selected(instance, prefix, selected)
             yield instance
 
     return _iterator

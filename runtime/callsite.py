@@ -82,6 +82,7 @@ class Trace:
 
     frames: tuple[FrameType, ...]
     lines: tuple[int, ...]
+    offsets: tuple[int, ...]
     markers: tuple[Marker | None, ...]
     unit: int
     framework: bool
@@ -89,8 +90,12 @@ class Trace:
 
     @property
     def signature(self) -> tuple[Any, ...]:
-        """The code path: the same for every repetition of the same per-row work."""
-        return (tuple(frame.f_code for frame in self.frames), self.lines, self.markers)
+        """The code path: the same for every repetition of the same per-row work.
+
+        Bytecode offsets rather than lines: two reads on one line (`[first.author, second.author]`) are two pieces
+        of work, and one read repeated by a loop comes from the same instruction each time.
+        """
+        return (tuple(frame.f_code for frame in self.frames), self.offsets, self.markers)
 
     def owner(self, level: int) -> int:
         return id(self.frames[level])
@@ -205,6 +210,7 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
     """The application frames from `frame` outwards; None when no application code is on the stack."""
     frames: list[FrameType] = []
     lines: list[int] = []
+    offsets: list[int] = []
     markers: list[Marker | None] = []
     marker: Marker | None = None
     operation: FrameType | None = None
@@ -215,6 +221,7 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
         if kind == _USER or (kind == _TEST and test_code):
             frames.append(current)
             lines.append(current.f_lineno or 0)
+            offsets.append(current.f_lasti)
             markers.append(marker)
             marker = None
         elif kind in (_EXCLUDED, _TEST):
@@ -237,6 +244,7 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
         carried = outer[1]
         frames.extend(carried.frames)
         lines.extend(carried.lines)
+        offsets.extend(carried.offsets)
         if carried.markers:
             markers.append(marker if marker is not None else carried.markers[0])
             markers.extend(carried.markers[1:])
@@ -244,7 +252,7 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
     if not frames:
         return None
     unit = id(operation) if operation is not None else next(_event_serial)
-    return Trace(tuple(frames), tuple(lines), tuple(markers), unit, framework, operation)
+    return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, operation)
 
 
 def innermost_frame(frame: FrameType | None, *, test_code: bool) -> FrameType | None:
