@@ -286,13 +286,21 @@ def _patch_reverse_one_to_one_get(original: Callable[..., Any]) -> Callable[...,
     return __get__
 
 
+_manager_names: dict[Any, str] = {}
+
+
 def _manager_name(descriptor: Any) -> str:
-    # A GenericRelation's descriptor is a ReverseManyToOneDescriptor whose field is the GenericRelation itself.
-    if type(descriptor).__name__ == "ReverseGenericManyToOneDescriptor":
-        return str(descriptor.field.name)
-    if isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse:
-        return str(descriptor.field.name)
-    return str(descriptor.rel.get_accessor_name())
+    name = _manager_names.get(descriptor)
+    if name is None:
+        # A GenericRelation's descriptor is a ReverseManyToOneDescriptor whose field is the GenericRelation itself.
+        if type(descriptor).__name__ == "ReverseGenericManyToOneDescriptor":
+            name = str(descriptor.field.name)
+        elif isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse:
+            name = str(descriptor.field.name)
+        else:
+            name = str(descriptor.rel.get_accessor_name())
+        _manager_names[descriptor] = name
+    return name
 
 
 def _calling_method(frame: Any) -> str:
@@ -325,6 +333,10 @@ def _patch_related_manager_get(original: Callable[..., Any]) -> Callable[..., An
         _note_eager_read(instance, name)
         path = _mark_of(instance)
         if path is None:
+            return manager
+        prefetched = instance.__dict__.get("_prefetched_objects_cache")
+        if prefetched and name in prefetched:
+            # The hot path of a loop over prefetched rows: the manager answers from the cache, nothing to watch.
             return manager
         child_path = _join(path, name)
         get_queryset = manager.get_queryset
