@@ -293,9 +293,9 @@ def _manager_name(descriptor: Any) -> str:
     name = _manager_names.get(descriptor)
     if name is None:
         # A GenericRelation's descriptor is a ReverseManyToOneDescriptor whose field is the GenericRelation itself.
-        if type(descriptor).__name__ == "ReverseGenericManyToOneDescriptor":
-            name = str(descriptor.field.name)
-        elif isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse:
+        if type(descriptor).__name__ == "ReverseGenericManyToOneDescriptor" or (
+            isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse
+        ):
             name = str(descriptor.field.name)
         else:
             name = str(descriptor.rel.get_accessor_name())

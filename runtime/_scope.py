@@ -19,7 +19,7 @@ from fnmatch import fnmatchcase
 from types import FrameType
 from typing import Any
 
-from runtime.callsite import Location, Trace, capture, find_location, innermost_frame, locate
+from runtime.callsite import Location, Trace, capture, find_location, in_item_loop, innermost_frame, locate
 from runtime.config import DetectorConfig
 from runtime.findings import Kind, RuntimeFinding
 
@@ -136,9 +136,10 @@ def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, list[int]]
     """(level, event indexes) of each loop that repeats the group's work at least `threshold` times.
 
     From the innermost application frame outwards: the events under one invocation of a frame are repeated by a
-    loop in it when they come from `threshold` different units of work (for the innermost frame, different Django
-    calls; further out, different calls of the next inner frame). A test or library calling application code many
-    times makes a new frame each time, so its calls never share a frame and are never a loop.
+    loop in it when they come from `threshold` different units of work (for the innermost frame, different library
+    calls; further out, different calls of the next inner frame) and the frame is in a loop over items there. A
+    test or library calling application code many times makes a new frame each time, so its calls never share a
+    frame and are never a loop.
     """
     traces = group.traces
     remaining = list(range(len(traces)))
@@ -153,7 +154,7 @@ def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, list[int]]
             if repeated and group.kind == "repeated_query":
                 # The same query with the same parameters is a cache miss, not per-row work.
                 repeated = len({group.params[index] for index in members}) >= threshold
-            if repeated:
+            if repeated and in_item_loop(traces[members[0]], level):
                 yield level, members
             else:
                 remaining.extend(members)

@@ -11,6 +11,7 @@ as they name the site better than the Python line around them.
 
 from __future__ import annotations
 
+import dis
 import inspect
 import itertools
 import os
@@ -25,24 +26,18 @@ from typing import Any
 
 from runtime.findings import CallSite
 
-_EXCLUDED, _USER, _TEST, _TEMPLATE_NODE, _SERIALIZER, _OPERATION, _FRAMEWORK = range(7)
+_EXCLUDED, _USER, _TEST, _TEMPLATE_NODE, _SERIALIZER, _FRAMEWORK = range(6)
 
 _classification: dict[CodeType, int] = {}
 _excluded_prefixes: tuple[str, ...] | None = None
 _relative_paths: dict[tuple[str, str], str] = {}
 _field_lines: dict[tuple[type, str], tuple[str, int] | None] = {}
 _own_templates: dict[str, bool] = {}
+_loop_bodies: dict[CodeType, tuple[tuple[int, int], ...]] = {}
 _event_serial = itertools.count()
 
 # Django's session and auth code repeats queries for its own reasons (a session key collision check, cycle_key()).
 _FRAMEWORK_PARTS = ("/django/contrib/sessions/", "/django/contrib/auth/")
-# One call of these runs several queries by itself (a cascade, one prefetch per iterator() chunk, a prefetch over
-# given instances): whatever they run counts as one unit of per-row work, not as a loop.
-_OPERATIONS = {
-    "django/db/models/deletion.py": None,
-    "django/db/models/query.py": frozenset({"prefetch_related_objects", "_iterator", "delete"}),
-    "django/db/models/base.py": frozenset({"delete"}),
-}
 _TEST_FILE = re.compile(r"^(?:test_.*|.*_tests?|tests?|conftest|factories|factory)\.py$")
 _TEST_DIRS = frozenset({"tests", "test", "testing", "factories"})
 
@@ -76,8 +71,10 @@ class Trace:
     """The application frames above one event, innermost first, with their lines and the markers below each.
 
     ``markers[i]`` sits between ``frames[i - 1]`` (or the event) and ``frames[i]``. ``unit`` identifies the piece of
-    work the event belongs to inside the innermost frame: one Django operation (a cascading delete) or the event
-    itself. ``holder`` keeps the operation's frame alive so that its identity cannot be reused.
+    work the event belongs to inside the innermost frame: the library call that frame made (one cascading
+    `delete()`, one `prefetch_related_objects()`, one `iterator()` with its chunk prefetches, one sorl thumbnail
+    lookup), or the event itself when a template or serializer loops between them. ``holder`` keeps that call's
+    frame alive so that its identity cannot be reused.
     """
 
     frames: tuple[FrameType, ...]
@@ -146,9 +143,6 @@ def _classify_excluded(code: CodeType) -> int:
         return _SERIALIZER
     if any(part in normalized for part in _FRAMEWORK_PARTS):
         return _FRAMEWORK
-    for suffix, names in _OPERATIONS.items():
-        if normalized.endswith(suffix) and (names is None or code.co_name in names):
-            return _OPERATION
     return _EXCLUDED
 
 
@@ -213,12 +207,15 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
     offsets: list[int] = []
     markers: list[Marker | None] = []
     marker: Marker | None = None
-    operation: FrameType | None = None
+    callee: FrameType | None = None
+    inner: FrameType | None = None
     framework = False
     current = frame
     while current is not None:
         kind = _classify(current.f_code)
         if kind == _USER or (kind == _TEST and test_code):
+            if not frames:
+                callee = inner
             frames.append(current)
             lines.append(current.f_lineno or 0)
             offsets.append(current.f_lasti)
@@ -232,16 +229,18 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
         elif kind == _SERIALIZER:
             if marker is None:
                 marker = _serializer_marker(current)
-        elif kind == _OPERATION:
-            if not frames:
-                operation = current
         else:
             framework = True
+        inner = current
         current = current.f_back
     outer = outer_trace.get()
+    carried: Trace | None = None
     if outer is not None and outer[0] != threading.get_ident():
         # Work handed to another thread by sync_to_async: its application frames are those of the awaiting code.
         carried = outer[1]
+        if not frames:
+            marker = marker or carried.markers[0]
+            callee = carried.holder
         frames.extend(carried.frames)
         lines.extend(carried.lines)
         offsets.extend(carried.offsets)
@@ -251,8 +250,13 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
         framework = framework or carried.framework
     if not frames:
         return None
-    unit = id(operation) if operation is not None else next(_event_serial)
-    return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, operation)
+    if markers[0] is not None or callee is None:
+        # The loop is a template's or a serializer's, inside the one call: every event is its own piece of work.
+        callee = None
+        unit = next(_event_serial)
+    else:
+        unit = id(callee)
+    return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, callee)
 
 
 def innermost_frame(frame: FrameType | None, *, test_code: bool) -> FrameType | None:
@@ -267,6 +271,32 @@ def innermost_frame(frame: FrameType | None, *, test_code: bool) -> FrameType | 
     if outer is not None and outer[0] != threading.get_ident():
         return outer[1].frames[0]
     return None
+
+
+def _for_loop_bodies(code: CodeType) -> tuple[tuple[int, int], ...]:
+    """The bytecode ranges of the `for` / `async for` loops (and comprehensions) in `code`."""
+    bodies = _loop_bodies.get(code)
+    if bodies is None:
+        found: list[tuple[int, int]] = []
+        async_starts: list[int] = []
+        for instruction in dis.get_instructions(code):
+            if instruction.opname == "FOR_ITER":
+                found.append((instruction.offset, int(instruction.argval)))
+            elif instruction.opname == "GET_ANEXT":
+                async_starts.append(instruction.offset)
+            elif instruction.opname == "END_ASYNC_FOR" and async_starts:
+                found.append((async_starts.pop(), instruction.offset))
+        bodies = _loop_bodies[code] = tuple(found)
+    return bodies
+
+
+def in_item_loop(trace: Trace, level: int) -> bool:
+    """True when the frame at `level` repeats the work in a loop over items: a `for` loop, or a template's or
+    serializer's loop between it and the work. A `while` loop probing for a free slug is not a loop over rows."""
+    if any(marker is not None for marker in trace.markers[: level + 1]):
+        return True
+    offset = trace.offsets[level]
+    return any(start < offset < end for start, end in _for_loop_bodies(trace.frames[level].f_code))
 
 
 def _function_name(trace: Trace, level: int) -> str:

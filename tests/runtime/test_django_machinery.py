@@ -134,3 +134,31 @@ def test_an_unused_eager_load_of_a_single_row_is_reported(catalogue: Catalogue) 
             'select_related("publisher") is never read; remove it',
         )
     ]
+
+
+def _free_title(base: str) -> str:
+    title, number = base, 0
+    while Book.objects.filter(title=title).exists():  # probe: free-title
+        number += 1
+        title = f"{base}-{number}"
+    return title
+
+
+def test_a_while_loop_probing_for_a_free_value_is_not_a_loop_over_rows(catalogue: Catalogue) -> None:
+    Book.objects.filter(pk=catalogue.books[1].pk).update(title="book0-1")
+    Book.objects.filter(pk=catalogue.books[2].pk).update(title="book0-2")
+    with detect(root=str(ROOT)) as detection:
+        assert _free_title("book0") == "book0-3"
+    assert detection.findings == []
+
+
+def test_one_library_call_running_several_queries_is_one_piece_of_work(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT)) as one_call:
+        Author.objects.bulk_create([Author(name=f"batch{index}") for index in range(4)], batch_size=1)
+    with detect(root=str(ROOT)) as per_item:
+        for index in range(3):
+            Author.objects.bulk_create([Author(name=f"single{index}")])  # loop: bulk-create-per-item
+    assert one_call.findings == []
+    assert sites(per_item.findings) == [
+        ("repeated_query", "catalog.Author", "", 3, PATH, line_of(THIS, "loop: bulk-create-per-item")),
+    ]
