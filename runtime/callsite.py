@@ -26,7 +26,7 @@ from typing import Any
 
 from runtime.findings import CallSite
 
-_EXCLUDED, _USER, _TEST, _TEMPLATE_NODE, _SERIALIZER, _FRAMEWORK = range(6)
+_EXCLUDED, _USER, _TEST, _TEMPLATE_NODE, _SERIALIZER, _FRAMEWORK, _ROW_LOOP = range(7)
 
 _classification: dict[CodeType, int] = {}
 _excluded_prefixes: tuple[str, ...] | None = None
@@ -38,6 +38,8 @@ _event_serial = itertools.count()
 
 # Django's session and auth code repeats queries for its own reasons (a session key collision check, cycle_key()).
 _FRAMEWORK_PARTS = ("/django/contrib/sessions/", "/django/contrib/auth/")
+# Library loops over the application's rows that call application code per row, like a template's {% for %}.
+_ROW_LOOPS = {"django/forms/formsets.py": frozenset({"forms", "<listcomp>"})}
 _TEST_FILE = re.compile(r"^(?:test_.*|.*_tests?|tests?|conftest|factories|factory)\.py$")
 _TEST_DIRS = frozenset({"tests", "test", "testing", "factories"})
 
@@ -59,11 +61,12 @@ class Location:
 
 @dataclass(frozen=True)
 class Marker:
-    """A template line or a serializer field being rendered, between two application frames."""
+    """A template line, a serializer field or a formset's form being built, between two application frames."""
 
     template: CallSite | None = None
     serializer: Any = None
     field_name: str = ""
+    row_loop: bool = False
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,9 @@ def _classify_excluded(code: CodeType) -> int:
         return _SERIALIZER
     if any(part in normalized for part in _FRAMEWORK_PARTS):
         return _FRAMEWORK
+    for suffix, names in _ROW_LOOPS.items():
+        if normalized.endswith(suffix) and code.co_name in names:
+            return _ROW_LOOP
     return _EXCLUDED
 
 
@@ -191,6 +197,9 @@ def _template_marker(frame: FrameType, root: str) -> Marker | None:
     return Marker(template=CallSite(relative_path(name, root), lineno, ""))
 
 
+_ROW_LOOP_MARKER = Marker(row_loop=True)
+
+
 def _serializer_marker(frame: FrameType) -> Marker | None:
     field = frame.f_locals.get("field")
     name = getattr(field, "field_name", None)
@@ -229,6 +238,9 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
         elif kind == _SERIALIZER:
             if marker is None:
                 marker = _serializer_marker(current)
+        elif kind == _ROW_LOOP:
+            if marker is None:
+                marker = _ROW_LOOP_MARKER
         else:
             framework = True
         inner = current
@@ -355,6 +367,9 @@ def locate(trace: Trace, level: int, root: str) -> Location:
         function = _function_name(trace, level)
         if marker.template is not None:
             return Location(CallSite(marker.template.path, marker.template.line, function), framework=trace.framework)
+        if marker.row_loop:
+            # A formset building one form per row: the application code it calls per row, else the frame's line.
+            return Location(_frame_site(trace, gap - 1 if gap > 0 else level, root), framework=trace.framework)
         if gap > 0:
             # A SerializerMethodField's get_x: the user code the serializer calls per row.
             return Location(_frame_site(trace, gap - 1, root), marker.field_name, framework=trace.framework)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sysconfig
 from pathlib import Path
+from typing import Any
 
 from catalog.models import Author, Book, Category, Review
+from django import forms
 from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.template import Context, Engine, Template
 from django.template.base import Origin
@@ -161,4 +163,30 @@ def test_one_library_call_running_several_queries_is_one_piece_of_work(catalogue
     assert one_call.findings == []
     assert sites(per_item.findings) == [
         ("repeated_query", "catalog.Author", "", 3, PATH, line_of(THIS, "loop: bulk-create-per-item")),
+    ]
+
+
+class _BookForm(forms.Form):
+    def __init__(self, *args: Any, book: Book, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.author_name = book.author.name  # per-row: form-init
+
+
+class _BookFormSet(forms.BaseFormSet):  # type: ignore[type-arg]
+    books: list[Book]
+
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        assert index is not None
+        return {"book": self.books[index]}
+
+
+def test_a_formset_building_one_form_per_row_is_a_loop_over_the_rows(catalogue: Catalogue) -> None:
+    # Django's formset loops over the forms: like a template's {% for %}, a library loop over the user's rows.
+    formset_class = forms.formset_factory(_BookForm, formset=_BookFormSet, extra=3)
+    with detect(root=str(ROOT)) as detection:
+        formset = formset_class()
+        formset.books = list(Book.objects.order_by("pk"))
+        assert [form.author_name for form in formset.forms] == ["author0", "author1", "author2"]
+    assert sites(detection.findings) == [
+        ("lazy_load", "catalog.Book", "author", 3, PATH, line_of(THIS, "per-row: form-init")),
     ]
