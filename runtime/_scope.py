@@ -19,7 +19,7 @@ from fnmatch import fnmatchcase
 from types import FrameType
 from typing import Any
 
-from runtime.callsite import Location, Trace, capture, find_location, in_item_loop, innermost_frame, locate
+from runtime.callsite import Location, Trace, capture, find_location, in_for_loop, innermost_frame, locate
 from runtime.config import DetectorConfig
 from runtime.findings import Kind, RuntimeFinding
 
@@ -132,14 +132,14 @@ class EagerRecord:
     used: bool = False
 
 
-def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, list[int]]]:
-    """(level, event indexes) of each loop that repeats the group's work at least `threshold` times.
+def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, bool, list[int]]]:
+    """(level, library, event indexes) of each loop that repeats the group's work at least `threshold` times.
 
-    From the innermost application frame outwards: the events under one invocation of a frame are repeated by a
-    loop in it when they come from `threshold` different units of work (for the innermost frame, different library
-    calls; further out, different calls of the next inner frame) and the frame is in a loop over items there. A
-    test or library calling application code many times makes a new frame each time, so its calls never share a
-    frame and are never a loop.
+    From the innermost application frame outwards, the events under one invocation of a frame are repeated by a
+    loop when they come from `threshold` different units of work: different calls of the next inner frame (for
+    the innermost frame, different library calls) made by a `for` loop of the frame, or, with `library` true, the
+    rows a template, serializer or formset loops over inside one call. A test or library calling application code
+    many times makes a new frame each time, so its calls never share a frame and are never a loop.
     """
     traces = group.traces
     remaining = list(range(len(traces)))
@@ -149,15 +149,28 @@ def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, list[int]]
             owners.setdefault(traces[index].owner(level), []).append(index)
         remaining = []
         for members in owners.values():
-            units = {traces[index].unit_at(level) for index in members}
-            repeated = len(units) >= threshold
-            if repeated and group.kind == "repeated_query":
-                # The same query with the same parameters is a cache miss, not per-row work.
-                repeated = len({group.params[index] for index in members}) >= threshold
-            if repeated and in_item_loop(traces[members[0]], level):
-                yield level, members
+            first = traces[members[0]]
+            units = len({traces[index].unit_at(level) for index in members})
+            if units >= threshold and (level > 0 and first.library_loop(level)):
+                library: bool | None = True
+            elif units >= threshold and in_for_loop(first, level):
+                library = False
+            elif level == 0 and first.library_loop(0) and len(members) >= threshold:
+                # One call (a template render, serializer.data) whose own loop repeats the work per row.
+                library = True
             else:
+                library = None
+            # The same query with the same parameters is a cache miss, not per-row work.
+            if (
+                library is not None
+                and group.kind == "repeated_query"
+                and len({group.params[index] for index in members}) < threshold
+            ):
+                library = None
+            if library is None:
                 remaining.extend(members)
+            else:
+                yield level, library, members
         if not remaining:
             return
 
@@ -294,8 +307,8 @@ class Scope:
         for key, group in self.groups.items():
             if not group.traces:
                 continue
-            for level, members in repetitions(group, threshold):
-                location = locate(group.traces[members[0]], level, root)
+            for level, library, members in repetitions(group, threshold):
+                location = locate(group.traces[members[0]], level, root, library=library)
                 if group.kind == "lazy_load":
                     lazy_lines.add((key[0], location.site.path, location.site.line))
                     add("lazy_load", group.model, group.field_name, location, len(members), group.fix, group.sql)

@@ -75,9 +75,8 @@ class Trace:
 
     ``markers[i]`` sits between ``frames[i - 1]`` (or the event) and ``frames[i]``. ``unit`` identifies the piece of
     work the event belongs to inside the innermost frame: the library call that frame made (one cascading
-    `delete()`, one `prefetch_related_objects()`, one `iterator()` with its chunk prefetches, one sorl thumbnail
-    lookup), or the event itself when a template or serializer loops between them. ``holder`` keeps that call's
-    frame alive so that its identity cannot be reused.
+    `delete()`, one `prefetch_related_objects()`, one `iterator()` with its chunk prefetches, one thumbnail
+    lookup); ``holder`` keeps that call's frame alive so that its identity cannot be reused.
     """
 
     frames: tuple[FrameType, ...]
@@ -103,6 +102,10 @@ class Trace:
     def unit_at(self, level: int) -> int:
         """What is repeated under the frame at `level`: the call it makes (a new frame per iteration)."""
         return self.unit if level == 0 else id(self.frames[level - 1])
+
+    def library_loop(self, level: int) -> bool:
+        """True when a template, serializer or formset between the frame at `level` and the work loops over rows."""
+        return self.markers[level] is not None
 
 
 def _package_dir(name: str) -> str | None:
@@ -262,12 +265,7 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
         framework = framework or carried.framework
     if not frames:
         return None
-    if markers[0] is not None or callee is None:
-        # The loop is a template's or a serializer's, inside the one call: every event is its own piece of work.
-        callee = None
-        unit = next(_event_serial)
-    else:
-        unit = id(callee)
+    unit = id(callee) if callee is not None else next(_event_serial)
     return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, callee)
 
 
@@ -302,11 +300,11 @@ def _for_loop_bodies(code: CodeType) -> tuple[tuple[int, int], ...]:
     return bodies
 
 
-def in_item_loop(trace: Trace, level: int) -> bool:
-    """True when the frame at `level` repeats the work in a loop over items: a `for` loop, or a template's or
-    serializer's loop between it and the work. A `while` loop probing for a free slug is not a loop over rows."""
-    if any(marker is not None for marker in trace.markers[: level + 1]):
-        return True
+def in_for_loop(trace: Trace, level: int) -> bool:
+    """True when the frame at `level` is inside a `for` loop (or comprehension) at the work: a loop over items.
+
+    A `while` loop probing for a free slug is not a loop over rows.
+    """
     offset = trace.offsets[level]
     return any(start < offset < end for start, end in _for_loop_bodies(trace.frames[level].f_code))
 
@@ -354,25 +352,22 @@ def _frame_site(trace: Trace, level: int, root: str) -> CallSite:
     return CallSite(relative_path(frame.f_code.co_filename, root), trace.lines[level], _function_name(trace, level))
 
 
-def locate(trace: Trace, level: int, root: str) -> Location:
-    """The site of the per-row work repeated by the loop in `trace.frames[level]`.
-
-    A template line or a serializer field rendered inside that frame wins over the frame's own line: the loop is
-    the template's `{% for %}` or the serializer's `many=True`.
+def locate(trace: Trace, level: int, root: str, *, library: bool = False) -> Location:
+    """The site of the per-row work repeated by the loop in `trace.frames[level]` or, with `library`, by the loop of
+    the template, serializer or formset that frame runs: then the template line, the serializer field, or the
+    application code the formset calls per row.
     """
-    for gap in range(level, -1, -1):
-        marker = trace.markers[gap]
-        if marker is None:
-            continue
+    marker = trace.markers[level] if library else None
+    if marker is not None:
         function = _function_name(trace, level)
         if marker.template is not None:
             return Location(CallSite(marker.template.path, marker.template.line, function), framework=trace.framework)
         if marker.row_loop:
             # A formset building one form per row: the application code it calls per row, else the frame's line.
-            return Location(_frame_site(trace, gap - 1 if gap > 0 else level, root), framework=trace.framework)
-        if gap > 0:
+            return Location(_frame_site(trace, max(level - 1, 0), root), framework=trace.framework)
+        if level > 0:
             # A SerializerMethodField's get_x: the user code the serializer calls per row.
-            return Location(_frame_site(trace, gap - 1, root), marker.field_name, framework=trace.framework)
+            return Location(_frame_site(trace, level - 1, root), marker.field_name, framework=trace.framework)
         declaration = _field_declaration(type(marker.serializer), marker.field_name)
         if declaration is not None:
             path, line = declaration
@@ -386,4 +381,4 @@ def find_location(root: str, frame: FrameType | None = None) -> Location | None:
     trace = capture(sys._getframe(1) if frame is None else frame, root, test_code=True)
     if trace is None:
         return None
-    return locate(trace, 0, root)
+    return locate(trace, 0, root, library=True)
