@@ -302,7 +302,7 @@ class Scope:
                 serializer_field=location.serializer_field,
             )
 
-        lazy_lines: set[tuple[int, str, int]] = set()
+        lazy_lines: set[tuple[int, str, int, str]] = set()
         queries: list[tuple[int, _Group, Location, int]] = []
         for key, group in self.groups.items():
             if not group.traces:
@@ -310,13 +310,14 @@ class Scope:
             for level, library, members in repetitions(group, threshold):
                 location = locate(group.traces[members[0]], level, root, library=library)
                 if group.kind == "lazy_load":
-                    lazy_lines.add((key[0], location.site.path, location.site.line))
+                    lazy_lines.add((key[0], location.site.path, location.site.line, group.sql))
                     add("lazy_load", group.model, group.field_name, location, len(members), group.fix, group.sql)
                 else:
                     queries.append((key[0], group, location, len(members)))
         for serial, query, location, count in queries:
-            # A lazy load's own query repeats at the same line; it is already reported as the lazy load.
-            if (serial, location.site.path, location.site.line) not in lazy_lines:
+            # A lazy load's own query repeats at the same line; it is already reported as the lazy load. Another
+            # query at that line (a save() next to a relation read) is an N+1 of its own.
+            if (serial, location.site.path, location.site.line, query.sql) not in lazy_lines:
                 add("repeated_query", query.model, "", location, count, query.fix, query.sql)
         for eager in self.eager:
             if not eager.used and eager.instances:

@@ -569,3 +569,14 @@ def test_eager_load_of_empty_or_single_row_is_quiet_when_read(db: None, size: in
         authors = [book.author for book in Book.objects.select_related("author")]
     assert len(authors) == size
     assert detection.findings == []
+
+
+def test_a_write_on_the_line_of_a_lazy_load_is_its_own_n_plus_one(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT)) as detection:
+        for book in Book.objects.all():
+            Tag.objects.create(name=book.author.name)  # access: both
+    assert [(f.kind, f.model, f.field, f.count) for f in detection.findings] == [
+        ("lazy_load", "catalog.Book", "author", 3),
+        ("repeated_query", "catalog.Tag", "", 3),
+    ]
+    assert {f.line for f in detection.findings} == {line_of(THIS, "access: both")}
