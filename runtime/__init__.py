@@ -7,7 +7,8 @@ a `with` block. Importing this package does not import Django.
 
 from __future__ import annotations
 
-from runtime._scope import Detection, allow_nplusone, detect, setup, teardown
+from runtime._lifecycle import Detection, detect, setup, teardown
+from runtime._scope import allow_nplusone
 from runtime.errors import NPlusOneError, NPlusOneWarning, RuntimeDetectorError
 from runtime.findings import RuntimeFinding
 

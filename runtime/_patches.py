@@ -16,6 +16,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from asgiref.sync import SyncToAsync
 from django.apps import apps
 from django.core.signals import request_started
 from django.db import connections
@@ -32,7 +33,8 @@ from django.db.models.query import QuerySet
 from django.db.models.query_utils import DeferredAttribute
 
 from runtime._fetch_modes import loads_one_at_a_time
-from runtime._scope import EagerRecord, Scope, _current
+from runtime._scope import EagerRecord, Scope, _current, log_detector_error
+from runtime.callsite import capture, outer_trace
 
 MARK = "_orm_analyzer_path"
 EAGER = "_orm_analyzer_eager"
@@ -148,11 +150,13 @@ def _eager_paths(queryset: QuerySet[Any]) -> list[tuple[str, str]]:
     return list(dict.fromkeys(paths))
 
 
-def _mark_loaded(queryset: QuerySet[Any], results: list[Any], scope: Scope) -> None:
+def _mark_loaded(queryset: QuerySet[Any], results: list[Any], scope: Scope, per_row: bool) -> None:
+    """Mark per-row instances (and what they brought along) with their path; register eager loads if asked."""
     prefix: str = queryset.__dict__.get(_PREFIX, "")
-    # The hot path of every multi-row queryset: write the mark straight into each state's __dict__.
-    for instance in results:
-        instance._state.__dict__[MARK] = prefix
+    if per_row:
+        # The hot path of every multi-row queryset: write the mark straight into each state's __dict__.
+        for instance in results:
+            instance._state.__dict__[MARK] = prefix
     lookups = getattr(queryset, "_prefetch_related_lookups", ())
     paths = _eager_paths(queryset) if queryset.query.select_related or lookups else []
     if not paths:
@@ -176,9 +180,10 @@ def _mark_loaded(queryset: QuerySet[Any], results: list[Any], scope: Scope) -> N
                 loaded.extend(_children(parent, name))
         if record is not None:
             record.instances = len(parents)
-        full_path = _join(prefix, path)
-        for child in loaded:
-            child._state.__dict__[MARK] = full_path
+        if per_row:
+            full_path = _join(prefix, path)
+            for child in loaded:
+                child._state.__dict__[MARK] = full_path
         levels[path] = loaded
 
 
@@ -190,15 +195,32 @@ def _patch_fetch_all(original: Callable[[QuerySet[Any]], None]) -> Callable[[Que
             return
         original(self)
         results = self._result_cache
-        if results and (len(results) > 1 or _PREFIX in self.__dict__) and isinstance(results[0], Model):
+        if not results or not isinstance(results[0], Model):
+            return
+        per_row = len(results) > 1 or _PREFIX in self.__dict__
+        # A single row (qs[0], get()) is never an N+1, but its eager loads can still be unused.
+        if per_row or scope.config.unused_eager:
             try:
-                _mark_loaded(self, results, scope)
+                _mark_loaded(self, results, scope, per_row)
             except Exception:
-                from runtime._scope import log_detector_error
-
                 log_detector_error("marking loaded instances failed", scope.origin)
 
     return _fetch_all
+
+
+def _mark_selected(instance: Model, prefix: str, paths: list[str]) -> None:
+    """Mark the objects select_related brought along with one streamed row, with their paths."""
+    levels: dict[str, list[Any]] = {"": [instance]}
+    for path in paths:
+        parent_path, _, name = path.rpartition("__")
+        loaded = [
+            parent._state.fields_cache[name]
+            for parent in levels.get(parent_path, [])
+            if parent._state.fields_cache.get(name) is not None
+        ]
+        for child in loaded:
+            child._state.__dict__[MARK] = _join(prefix, path)
+        levels[path] = loaded
 
 
 def _patch_iterator(original: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -206,9 +228,13 @@ def _patch_iterator(original: Callable[..., Iterator[Any]]) -> Callable[..., Ite
     # one on, as iterator() is meant for many rows and a row is read before the next one is known to exist.
     def _iterator(self: QuerySet[Any], *args: Any, **kwargs: Any) -> Iterator[Any]:
         prefix: str = self.__dict__.get(_PREFIX, "")
+        select_related = self.query.select_related
+        selected = list(_select_related_paths(select_related)) if isinstance(select_related, dict) else []
         for instance in original(self, *args, **kwargs):
             if isinstance(instance, Model) and _current.get() is not None:
-                setattr(instance._state, MARK, prefix)
+                instance._state.__dict__[MARK] = prefix
+                if selected:
+                    _mark_selected(instance, prefix, selected)
             yield instance
 
     return _iterator
@@ -261,13 +287,21 @@ def _patch_reverse_one_to_one_get(original: Callable[..., Any]) -> Callable[...,
     return __get__
 
 
+_manager_names: dict[Any, str] = {}
+
+
 def _manager_name(descriptor: Any) -> str:
-    # A GenericRelation's descriptor is a ReverseManyToOneDescriptor whose field is the GenericRelation itself.
-    if type(descriptor).__name__ == "ReverseGenericManyToOneDescriptor":
-        return str(descriptor.field.name)
-    if isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse:
-        return str(descriptor.field.name)
-    return str(descriptor.rel.get_accessor_name())
+    name = _manager_names.get(descriptor)
+    if name is None:
+        # A GenericRelation's descriptor is a ReverseManyToOneDescriptor whose field is the GenericRelation itself.
+        if type(descriptor).__name__ == "ReverseGenericManyToOneDescriptor" or (
+            isinstance(descriptor, ManyToManyDescriptor) and not descriptor.reverse
+        ):
+            name = str(descriptor.field.name)
+        else:
+            name = str(descriptor.rel.get_accessor_name())
+        _manager_names[descriptor] = name
+    return name
 
 
 def _calling_method(frame: Any) -> str:
@@ -301,6 +335,10 @@ def _patch_related_manager_get(original: Callable[..., Any]) -> Callable[..., An
         path = _mark_of(instance)
         if path is None:
             return manager
+        prefetched = instance.__dict__.get("_prefetched_objects_cache")
+        if prefetched and name in prefetched:
+            # The hot path of a loop over prefetched rows: the manager answers from the cache, nothing to watch.
+            return manager
         child_path = _join(path, name)
         get_queryset = manager.get_queryset
         label = instance._meta.label
@@ -308,7 +346,8 @@ def _patch_related_manager_get(original: Callable[..., Any]) -> Callable[..., An
         def lazy_get_queryset() -> QuerySet[Any]:
             queryset: QuerySet[Any] = get_queryset()
             method = _calling_method(sys._getframe(1))
-            if queryset._result_cache is None and method not in _WRITE_METHODS:
+            # prefetch_related_objects() asks each instance's manager for a queryset to fill, and runs no query.
+            if queryset._result_cache is None and method not in _WRITE_METHODS and method != "prefetch_one_level":
                 active = _current.get()
                 if active is not None:
                     active.record_lazy(label, name, _manager_fix(method, child_path))
@@ -361,6 +400,25 @@ def _patch_check_parent_chain(original: Callable[[Any, Any], Any]) -> Callable[[
     return _check_parent_chain
 
 
+# --- async: the call site of work handed to asgiref's threads -----------------------------------------------------
+
+
+def _patch_sync_to_async_call(original: Callable[..., Any]) -> Callable[..., Any]:
+    # The worker thread's stack holds no application frame: carry the awaiting code's frames over to it.
+    async def __call__(self: SyncToAsync[Any, Any], *args: Any, **kwargs: Any) -> Any:
+        scope = _current.get()
+        if scope is None:
+            return await original(self, *args, **kwargs)
+        trace = capture(sys._getframe(1), scope.config.root, test_code=scope.config.test_code)
+        token = outer_trace.set((threading.get_ident(), trace) if trace is not None else None)
+        try:
+            return await original(self, *args, **kwargs)
+        finally:
+            outer_trace.reset(token)
+
+    return __call__
+
+
 # --- installation ----------------------------------------------------------------------------------------------
 
 
@@ -392,6 +450,7 @@ def _install() -> None:
         (ReverseOneToOneDescriptor, "__get__", _patch_reverse_one_to_one_get),
         (ReverseManyToOneDescriptor, "__get__", _patch_related_manager_get),
         (DeferredAttribute, "_check_parent_chain", _patch_check_parent_chain),
+        (SyncToAsync, "__call__", _patch_sync_to_async_call),
     ]
     generic = _generic_foreign_key_target()
     if generic is not None:

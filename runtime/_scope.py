@@ -1,9 +1,9 @@
-"""Detection scopes: the per-request / per-test state, held in a ContextVar.
+"""Detection scopes: the per-request / per-test state, held in a ContextVar, and how it turns events into N+1s.
 
 A scope is a dataclass stored in a ContextVar, so threads, async views and asyncio tasks each see their own (an
-asyncio task started inside a scope shares it, as the task inherits the context). `setup()` returns the token that
-`teardown()` takes back; the patches of Django's descriptors are installed while at least one scope is open and
-restored when the last one closes. This module imports nothing from Django at import time.
+asyncio task started inside a scope shares it, as the task inherits the context). The scope groups lazy loads and
+queries by code path and reports the ones a loop in application code repeats (see `repetitions`). Opening and
+closing scopes is `runtime._lifecycle`'s job. This module imports nothing from Django at import time.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar, Token
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
+from types import FrameType
 from typing import Any
 
-from runtime.callsite import Location, find_location
+from runtime.callsite import Location, Trace, capture, find_location, in_for_loop, innermost_frame, locate
 from runtime.config import DetectorConfig
 from runtime.findings import Kind, RuntimeFinding
 
@@ -64,6 +65,8 @@ _WORD_BEFORE = re.compile(r"(\w+)\s*$")
 _IN_LIST = re.compile(r"IN \((?:%s, )*%s\)")
 _VALUES_LIST = re.compile(r"(\((?:%s, )*%s\))(?:, \((?:%s, )*%s\))+")
 _TABLE = re.compile(r"\b(?:FROM|INTO|UPDATE)\s+[\"`\[]?(\w+)", re.IGNORECASE)
+# A single-quoted literal, whose parentheses do not open or close a subquery.
+_STRING_LITERAL = re.compile(r"'(?:[^']|'')*'")
 _shapes: dict[str, str] = {}
 _tables: dict[str, str] = {}
 _sql_models: dict[str, str] = {}
@@ -138,16 +141,30 @@ def _double_quoted_is_name(sql: str, match: re.Match[str], kept_name_ends: set[i
     return False
 
 
+def _outer_table(sql: str) -> str | None:
+    """The first table named at parenthesis depth 0: the statement's own, not an EXISTS or IN subquery's."""
+    first: str | None = None
+    for match in _TABLE.finditer(sql):
+        prefix = _STRING_LITERAL.sub("", sql[: match.start()])
+        if prefix.count("(") == prefix.count(")"):
+            return match.group(1)
+        if first is None:
+            first = match.group(1)
+    return first
+
+
 def model_for_sql(sql: str) -> str:
-    """The label of the model whose table the statement reads or writes first, or "" if unknown."""
+    """The label of the model whose table the statement reads or writes, or "" if unknown."""
     label = _sql_models.get(sql)
     if label is None:
-        match = _TABLE.search(sql)
+        table = _outer_table(sql)
         if not _tables:
             from django.apps import apps
 
-            _tables.update({model._meta.db_table: model._meta.label for model in apps.get_models()})
-        label = _tables.get(match.group(1), "") if match is not None else ""
+            # Auto-created many-to-many tables have a model too (catalog.Book_tags).
+            models = apps.get_models(include_auto_created=True)
+            _tables.update({model._meta.db_table: model._meta.label for model in models})
+        label = _tables.get(table, "") if table is not None else ""
         if len(_sql_models) >= _SHAPE_CACHE_SIZE:
             _sql_models.clear()
         _sql_models[sql] = label
@@ -178,23 +195,16 @@ def _repeated_query_fix(sql: str) -> str:
 
 
 @dataclass
-class _LazyRecord:
+class _Group:
+    """The events of one kind of per-row work (a relation, or a query shape) along one code path."""
+
+    kind: Kind
     model: str
-    field: str
-    location: Location
+    field_name: str
     fix: str
-    count: int = 0
     sql: str = ""
-
-
-@dataclass
-class _QueryRecord:
-    model: str
-    shape: str
-    location: Location
-    fix: str
-    count: int = 0
-    params: set[int] = field(default_factory=set)
+    traces: list[Trace] = field(default_factory=list)
+    params: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -209,21 +219,66 @@ class EagerRecord:
     used: bool = False
 
 
+def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, bool, list[int]]]:
+    """(level, library, event indexes) of each loop that repeats the group's work at least `threshold` times.
+
+    From the innermost application frame outwards, the events under one invocation of a frame are repeated by a
+    loop when they come from `threshold` different units of work: different calls of the next inner frame (for
+    the innermost frame, different library calls) made by a `for` loop of the frame, or, with `library` true, the
+    rows a template, serializer or formset loops over inside one call. A test or library calling application code
+    many times makes a new frame each time, so its calls never share a frame and are never a loop.
+    """
+    traces = group.traces
+    remaining = list(range(len(traces)))
+    for level in range(len(traces[0].frames)):
+        owners: dict[int, list[int]] = {}
+        for index in remaining:
+            owners.setdefault(traces[index].owner(level), []).append(index)
+        remaining = []
+        for members in owners.values():
+            first = traces[members[0]]
+            units = len({traces[index].unit_at(level) for index in members})
+            if units >= threshold and (level > 0 and first.library_loop(level)):
+                library: bool | None = True
+            elif units >= threshold and in_for_loop(first, level):
+                library = False
+            elif level == 0 and first.library_loop(0) and len(members) >= threshold:
+                # One call (a template render, serializer.data) whose own loop repeats the work per row.
+                library = True
+            else:
+                library = None
+            # The same query with the same parameters is a cache miss, not per-row work.
+            if (
+                library is not None
+                and group.kind == "repeated_query"
+                and len({group.params[index] for index in members}) < threshold
+            ):
+                library = None
+            if library is None:
+                remaining.extend(members)
+            else:
+                yield level, library, members
+        if not remaining:
+            return
+
+
 @dataclass
 class Scope:
-    """The state of one detection scope: counters per call site, eager loads, findings of finished children."""
+    """The state of one detection scope: events per code path, eager loads, findings of finished children."""
 
     config: DetectorConfig
     origin: str = ""
     parent: Scope | None = None
     # Bumped on every request_started, so that a test calling a view for several objects is not an N+1 itself.
     serial: int = 0
-    lazy: dict[tuple[int, str, str, str, int], _LazyRecord] = field(default_factory=dict)
-    queries: dict[tuple[int, str, str, int, int], _QueryRecord] = field(default_factory=dict)
+    groups: dict[tuple[Any, ...], _Group] = field(default_factory=dict)
     eager: list[EagerRecord] = field(default_factory=list)
     children: list[RuntimeFinding] = field(default_factory=list)
-    # The lazy load just recorded: its own query, next, is reported as the lazy load and not counted again.
-    pending_lazy: _LazyRecord | None = None
+    # The lazy load just recorded and the application frame it was recorded in: the next query from that frame is
+    # the load's own query, reported as the lazy load and not counted again.
+    pending_lazy: tuple[_Group, FrameType] | None = None
+    # Above zero while unittest's setUp / tearDown run: outside the checked scope.
+    paused: int = 0
     _allow_cache: dict[tuple[tuple[str, ...], str], bool] = field(default_factory=dict)
 
     def is_allowed(self, *candidates: str) -> bool:
@@ -240,50 +295,62 @@ class Scope:
                 return True
         return False
 
+    def _trace(self, frame: FrameType) -> Trace | None:
+        return capture(frame, self.config.root, test_code=self.config.test_code)
+
     def record_lazy(self, model: str, field_name: str, fix: str) -> None:
         """Count one lazy load of `model.field_name` on an instance that came from a multi-row queryset."""
+        if self.paused:
+            return
         try:
             short = model.rsplit(".", 1)[-1]
             allowed = self.is_allowed(f"{model}.{field_name}", f"{short}.{field_name}")
-            location = find_location(self.config.root, sys._getframe(1))
-            if location is None:
+            trace = self._trace(sys._getframe(1))
+            if trace is None:
+                self.pending_lazy = None
                 return
-            key = (self.serial, model, field_name, location.site.path, location.site.line)
-            record = self.lazy.get(key)
-            if record is None:
-                record = self.lazy[key] = _LazyRecord(model, field_name, location, fix)
+            # The fix names the relation path, so a walk up a self-FK (obj.parent.parent) is two loads, not a loop.
+            key = (self.serial, "lazy", model, field_name, fix, trace.signature)
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = _Group("lazy_load", model, field_name, fix)
             # An allowed lazy load still keeps its own query out of the repeated-query count.
             if not allowed:
-                record.count += 1
-            self.pending_lazy = record
+                group.traces.append(trace)
+                group.params.append(0)
+            self.pending_lazy = (group, trace.frames[0])
         except Exception:
             # The detector must never break the code it watches: report its own failure and carry on.
             log_detector_error("recording a lazy load failed", self.origin)
 
     def record_query(self, sql: str, params: Any) -> None:
-        """Count one executed statement per shape and call site."""
+        """Count one executed statement per shape and code path."""
+        if self.paused:
+            return
         try:
-            lazy = self.pending_lazy
-            if lazy is not None:
+            pending = self.pending_lazy
+            if pending is not None:
                 self.pending_lazy = None
-                if not lazy.sql:
-                    lazy.sql = normalize_sql(sql)
-                return
+                group, frame = pending
+                if innermost_frame(sys._getframe(1), test_code=self.config.test_code) is frame:
+                    if not group.sql:
+                        group.sql = normalize_sql(sql)
+                    return
             if not sql.lstrip()[:6].upper().startswith(_TRACKED_VERBS):
                 return
             shape = normalize_sql(sql)
             model = model_for_sql(sql)
             if self.is_allowed(model, model.rsplit(".", 1)[-1], shape):
                 return
-            location = find_location(self.config.root, sys._getframe(1), callers=True)
-            if location is None or location.framework:
+            trace = self._trace(sys._getframe(1))
+            if trace is None or trace.framework:
                 return
-            key = (self.serial, shape, location.site.path, location.site.line, location.callers)
-            record = self.queries.get(key)
-            if record is None:
-                record = self.queries[key] = _QueryRecord(model, shape, location, _repeated_query_fix(sql))
-            record.count += 1
-            record.params.add(_params_key(sql, params))
+            key = (self.serial, "query", shape, trace.signature)
+            query = self.groups.get(key)
+            if query is None:
+                query = self.groups[key] = _Group("repeated_query", model, "", _repeated_query_fix(sql), shape)
+            query.traces.append(trace)
+            query.params.append(_params_key(sql, params))
         except Exception:
             log_detector_error("recording a query failed", self.origin)
 
@@ -298,8 +365,8 @@ class Scope:
     def findings(self) -> list[RuntimeFinding]:
         """The N+1s (and unused eager loads) of this scope, over the threshold, merged per call site."""
         threshold = self.config.threshold
+        root = self.config.root
         merged: dict[tuple[str, str, str, str, int], RuntimeFinding] = {}
-        lazy_lines = {(serial, path, line) for serial, _, _, path, line in self.lazy}
 
         def add(kind: Kind, model: str, field_name: str, location: Location, count: int, fix: str, sql: str) -> None:
             site = location.site
@@ -322,13 +389,23 @@ class Scope:
                 serializer_field=location.serializer_field,
             )
 
-        for lazy in self.lazy.values():
-            if lazy.count >= threshold and lazy.count:
-                add("lazy_load", lazy.model, lazy.field, lazy.location, lazy.count, lazy.fix, lazy.sql)
-        for (serial, _, path, line, _callers), query in self.queries.items():
-            # A lazy load's own query repeats at the same line; it is already reported as the lazy load.
-            if len(query.params) >= threshold and (serial, path, line) not in lazy_lines:
-                add("repeated_query", query.model, "", query.location, query.count, query.fix, query.shape)
+        lazy_lines: set[tuple[int, str, int, str]] = set()
+        queries: list[tuple[int, _Group, Location, int]] = []
+        for key, group in self.groups.items():
+            if not group.traces:
+                continue
+            for level, library, members in repetitions(group, threshold):
+                location = locate(group.traces[members[0]], level, root, library=library)
+                if group.kind == "lazy_load":
+                    lazy_lines.add((key[0], location.site.path, location.site.line, group.sql))
+                    add("lazy_load", group.model, group.field_name, location, len(members), group.fix, group.sql)
+                else:
+                    queries.append((key[0], group, location, len(members)))
+        for serial, query, location, count in queries:
+            # A lazy load's own query repeats at the same line; it is already reported as the lazy load. Another
+            # query at that line (a save() next to a relation read) is an N+1 of its own.
+            if (serial, location.site.path, location.site.line, query.sql) not in lazy_lines:
+                add("repeated_query", query.model, "", location, count, query.fix, query.sql)
         for eager in self.eager:
             if not eager.used and eager.instances:
                 fix = f'{eager.method}("{eager.path}") is never read; remove it'
@@ -350,66 +427,6 @@ def log_detector_error(message: str, origin: str) -> None:
 def current() -> Scope | None:
     """The scope active in this context, if any."""
     return _current.get()
-
-
-def setup(config: DetectorConfig | None = None, origin: str = "") -> Token[Scope | None]:
-    """Open a detection scope in the current context and return the token for `teardown()`."""
-    from runtime import _patches
-
-    parent = _current.get()
-    scope = Scope(config=config or DetectorConfig(), origin=origin, parent=parent)
-    _patches.activate(scope.config.unused_eager)
-    try:
-        _patches.wrap_current_connections()
-    except Exception:
-        _patches.deactivate(scope.config.unused_eager)
-        raise
-    return _current.set(scope)
-
-
-def teardown(token: Token[Scope | None]) -> list[RuntimeFinding]:
-    """Close the scope opened by `setup()`; return its findings (also handed to the enclosing scope, if any)."""
-    from runtime import _patches
-
-    scope = _current.get()
-    _current.reset(token)
-    if scope is None:
-        return []
-    _patches.deactivate(scope.config.unused_eager)
-    found = scope.findings()
-    if scope.parent is not None:
-        scope.parent.children.extend(found)
-    return found
-
-
-@dataclass
-class Detection:
-    """What `detect()` yields; `findings` is filled in when the block exits."""
-
-    findings: list[RuntimeFinding] = field(default_factory=list)
-
-
-@contextmanager
-def detect(
-    *,
-    threshold: int | None = None,
-    allow: tuple[str, ...] | list[str] = (),
-    unused_eager: bool = False,
-    root: str | None = None,
-    origin: str = "",
-) -> Iterator[Detection]:
-    """Detect N+1s in the block: `with runtime.detect() as detection: ...`, then read `detection.findings`."""
-    config = DetectorConfig(allow=tuple(allow), unused_eager=unused_eager)
-    if threshold is not None:
-        config = replace(config, threshold=threshold)
-    if root is not None:
-        config = replace(config, root=root)
-    detection = Detection()
-    token = setup(config, origin)
-    try:
-        yield detection
-    finally:
-        detection.findings = teardown(token)
 
 
 @contextmanager

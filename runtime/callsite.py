@@ -1,45 +1,111 @@
-"""Find where in the user's code a query or lazy load comes from.
+"""Find where in the application's code a query or lazy load comes from, and which loop repeats it.
 
-The call site is the first stack frame outside site-packages, the standard library, Django, DRF and this
-package. Model methods, properties and `__str__` are stepped over so that the site is the per-row use (the line
-in the loop), matching the static pass. A template node being rendered wins over the Python frames around it,
-and a DRF serializer field being rendered names the field.
+Every recorded event captures a `Trace`: the application frames on the stack, innermost first, with their lines.
+Application code is everything outside site-packages, the standard library, Django, DRF and this package; test
+files, conftest modules and factory modules are test code, which counts as application code only when the scope
+asks for it. Frames are kept by identity, so that the scope can tell an application loop (many events under one
+invocation of the loop's frame) from a test or a library calling application code many times (a new frame each
+time). A template node being rendered and a DRF serializer field are noted between the frames they sit between,
+as they name the site better than the Python line around them.
 """
 
 from __future__ import annotations
 
+import dis
 import inspect
+import itertools
 import os
 import re
 import sys
 import sysconfig
+import threading
+from contextvars import ContextVar
 from dataclasses import dataclass
 from types import CodeType, FrameType
 from typing import Any
 
 from runtime.findings import CallSite
 
-_EXCLUDED, _USER, _TEMPLATE_NODE, _SERIALIZER = 0, 1, 2, 3
+_EXCLUDED, _USER, _TEST, _TEMPLATE_NODE, _SERIALIZER, _FRAMEWORK, _ROW_LOOP = range(7)
 
 _classification: dict[CodeType, int] = {}
 _excluded_prefixes: tuple[str, ...] | None = None
 _relative_paths: dict[tuple[str, str], str] = {}
 _field_lines: dict[tuple[type, str], tuple[str, int] | None] = {}
+_own_templates: dict[str, bool] = {}
+_loop_bodies: dict[CodeType, tuple[tuple[int, int], ...]] = {}
+_event_serial = itertools.count()
+
+# Django's session and auth code repeats queries for its own reasons (a session key collision check, cycle_key()).
+_FRAMEWORK_PARTS = ("/django/contrib/sessions/", "/django/contrib/auth/")
+# Library loops over the application's rows that call application code per row, like a template's {% for %}.
+_ROW_LOOPS = {"django/forms/formsets.py": frozenset({"forms", "<listcomp>"})}
+_TEST_FILE = re.compile(r"^(?:test_.*|.*_tests?|tests?|conftest|factories|factory)\.py$")
+_TEST_DIRS = frozenset({"tests", "test", "testing", "factories"})
+
+# The application frames of the coroutine that handed work to an asgiref thread (sync_to_async), for that thread.
+outer_trace: ContextVar[tuple[int, Trace] | None] = ContextVar("orm_analyzer_outer_trace", default=None)
 
 
 @dataclass(frozen=True)
 class Location:
     """A call site and, when the access happens while a DRF serializer renders, the serializer field.
 
-    ``callers`` identifies the user frames above the site, so that one helper called from two places is not taken
-    for a loop. ``framework`` is true when the query comes from Django's own session or auth code, which repeats
-    queries for its own reasons (a session key collision check, ``cycle_key()`` on login).
+    ``framework`` is true when the query comes from Django's own session or auth code.
     """
 
     site: CallSite
     serializer_field: str = ""
-    callers: int = 0
     framework: bool = False
+
+
+@dataclass(frozen=True)
+class Marker:
+    """A template line, a serializer field or a formset's form being built, between two application frames."""
+
+    template: CallSite | None = None
+    serializer: Any = None
+    field_name: str = ""
+    row_loop: bool = False
+
+
+@dataclass(frozen=True)
+class Trace:
+    """The application frames above one event, innermost first, with their lines and the markers below each.
+
+    ``markers[i]`` sits between ``frames[i - 1]`` (or the event) and ``frames[i]``. ``unit`` identifies the piece of
+    work the event belongs to inside the innermost frame: the library call that frame made (one cascading
+    `delete()`, one `prefetch_related_objects()`, one `iterator()` with its chunk prefetches, one thumbnail
+    lookup); ``holder`` keeps that call's frame alive so that its identity cannot be reused.
+    """
+
+    frames: tuple[FrameType, ...]
+    lines: tuple[int, ...]
+    offsets: tuple[int, ...]
+    markers: tuple[Marker | None, ...]
+    unit: int
+    framework: bool
+    holder: FrameType | None = None
+
+    @property
+    def signature(self) -> tuple[Any, ...]:
+        """The code path: the same for every repetition of the same per-row work.
+
+        Bytecode offsets rather than lines: two reads on one line (`[first.author, second.author]`) are two pieces
+        of work, and one read repeated by a loop comes from the same instruction each time.
+        """
+        return (tuple(frame.f_code for frame in self.frames), self.offsets, self.markers)
+
+    def owner(self, level: int) -> int:
+        return id(self.frames[level])
+
+    def unit_at(self, level: int) -> int:
+        """What is repeated under the frame at `level`: the call it makes (a new frame per iteration)."""
+        return self.unit if level == 0 else id(self.frames[level - 1])
+
+    def library_loop(self, level: int) -> bool:
+        """True when a template, serializer or formset between the frame at `level` and the work loops over rows."""
+        return self.markers[level] is not None
 
 
 def _package_dir(name: str) -> str | None:
@@ -53,8 +119,10 @@ def _prefixes() -> tuple[str, ...]:
     if _excluded_prefixes is None:
         paths = sysconfig.get_paths()
         candidates = {paths[key] for key in ("stdlib", "platstdlib", "purelib", "platlib") if key in paths}
+        # The environment itself: console scripts such as bin/pytest run as a <module> frame there.
+        candidates.update({sys.prefix, sys.exec_prefix, sys.base_prefix})
         candidates.add(os.path.dirname(os.path.abspath(__file__)))
-        for package in ("django", "rest_framework"):
+        for package in ("django", "rest_framework", "asgiref"):
             directory = _package_dir(package)
             if directory:
                 candidates.add(directory)
@@ -62,40 +130,39 @@ def _prefixes() -> tuple[str, ...]:
     return _excluded_prefixes
 
 
-_FRAMEWORK_PARTS = ("/django/contrib/sessions/", "/django/contrib/auth/")
-_framework_codes: dict[CodeType, bool] = {}
+def is_library_path(filename: str) -> bool:
+    """True for files of installed packages, the standard library, Django, DRF and this package."""
+    return filename.startswith("<") or "site-packages" in filename or filename.startswith(_prefixes())
 
 
-def _is_framework(code: CodeType) -> bool:
-    known = _framework_codes.get(code)
-    if known is None:
-        normalized = code.co_filename.replace(os.sep, "/")
-        known = _framework_codes[code] = any(part in normalized for part in _FRAMEWORK_PARTS)
-    return known
+def is_test_path(filename: str) -> bool:
+    """True for test files and directories, conftest modules and factory modules."""
+    parts = filename.replace(os.sep, "/").split("/")
+    return bool(_TEST_FILE.match(parts[-1])) or not _TEST_DIRS.isdisjoint(parts[:-1])
 
 
-def _callers_key(frame: FrameType | None) -> int:
-    """A hash of the user frames (code and line) above the call site, outermost included."""
-    lines: list[tuple[CodeType, int]] = []
-    current = frame
-    while current is not None:
-        if _classify(current.f_code) == _USER:
-            lines.append((current.f_code, current.f_lineno or 0))
-        current = current.f_back
-    return hash(tuple(lines))
+def _classify_excluded(code: CodeType) -> int:
+    normalized = code.co_filename.replace(os.sep, "/")
+    if code.co_name == "render_annotated" and normalized.endswith("django/template/base.py"):
+        return _TEMPLATE_NODE
+    if code.co_name == "to_representation" and normalized.endswith("rest_framework/serializers.py"):
+        return _SERIALIZER
+    if any(part in normalized for part in _FRAMEWORK_PARTS):
+        return _FRAMEWORK
+    for suffix, names in _ROW_LOOPS.items():
+        if normalized.endswith(suffix) and code.co_name in names:
+            return _ROW_LOOP
+    return _EXCLUDED
 
 
 def _classify(code: CodeType) -> int:
     kind = _classification.get(code)
     if kind is None:
         filename = code.co_filename
-        if filename.startswith("<") or "site-packages" in filename or filename.startswith(_prefixes()):
-            kind = _EXCLUDED
-            normalized = filename.replace(os.sep, "/")
-            if code.co_name == "render_annotated" and normalized.endswith("django/template/base.py"):
-                kind = _TEMPLATE_NODE
-            elif code.co_name == "to_representation" and normalized.endswith("rest_framework/serializers.py"):
-                kind = _SERIALIZER
+        if is_library_path(filename):
+            kind = _classify_excluded(code)
+        elif is_test_path(filename):
+            kind = _TEST
         else:
             kind = _USER
         _classification[code] = kind
@@ -115,16 +182,7 @@ def relative_path(path: str, root: str) -> str:
     return relative
 
 
-def _is_model_method(frame: FrameType) -> bool:
-    code = frame.f_code
-    if not code.co_varnames or code.co_varnames[0] != "self" or code.co_argcount == 0:
-        return False
-    from django.db.models import Model
-
-    return isinstance(frame.f_locals.get("self"), Model)
-
-
-def _template_site(frame: FrameType, root: str) -> CallSite | None:
+def _template_marker(frame: FrameType, root: str) -> Marker | None:
     node = frame.f_locals.get("self")
     origin = getattr(node, "origin", None)
     token = getattr(node, "token", None)
@@ -132,16 +190,135 @@ def _template_site(frame: FrameType, root: str) -> CallSite | None:
     lineno = getattr(token, "lineno", None)
     if not isinstance(name, str) or not isinstance(lineno, int):
         return None
-    return CallSite(relative_path(name, root), lineno, "")
+    own = _own_templates.get(name)
+    if own is None:
+        # A library's template (django_tables2's table.html, the admin's) is not the user's site: the site is then
+        # the user's template or code that renders it.
+        own = _own_templates[name] = not is_library_path(os.path.abspath(name))
+    if not own:
+        return None
+    return Marker(template=CallSite(relative_path(name, root), lineno, ""))
 
 
-def _serializer_field(frame: FrameType) -> tuple[Any, str] | None:
+_ROW_LOOP_MARKER = Marker(row_loop=True)
+
+
+def _serializer_marker(frame: FrameType) -> Marker | None:
     field = frame.f_locals.get("field")
     name = getattr(field, "field_name", None)
     serializer = frame.f_locals.get("self")
     if not isinstance(name, str) or serializer is None:
         return None
-    return serializer, name
+    return Marker(serializer=serializer, field_name=name)
+
+
+def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | None:
+    """The application frames from `frame` outwards; None when no application code is on the stack."""
+    frames: list[FrameType] = []
+    lines: list[int] = []
+    offsets: list[int] = []
+    markers: list[Marker | None] = []
+    marker: Marker | None = None
+    callee: FrameType | None = None
+    inner: FrameType | None = None
+    framework = False
+    current = frame
+    while current is not None:
+        kind = _classify(current.f_code)
+        if kind == _USER or (kind == _TEST and test_code):
+            if not frames:
+                callee = inner
+            frames.append(current)
+            lines.append(current.f_lineno or 0)
+            offsets.append(current.f_lasti)
+            markers.append(marker)
+            marker = None
+        elif kind in (_EXCLUDED, _TEST):
+            pass
+        elif kind == _TEMPLATE_NODE:
+            if marker is None:
+                marker = _template_marker(current, root)
+        elif kind == _SERIALIZER:
+            if marker is None:
+                marker = _serializer_marker(current)
+        elif kind == _ROW_LOOP:
+            if marker is None:
+                marker = _ROW_LOOP_MARKER
+        else:
+            framework = True
+        inner = current
+        current = current.f_back
+    outer = outer_trace.get()
+    carried: Trace | None = None
+    if outer is not None and outer[0] != threading.get_ident():
+        # Work handed to another thread by sync_to_async: its application frames are those of the awaiting code.
+        carried = outer[1]
+        if not frames:
+            marker = marker or carried.markers[0]
+            callee = carried.holder
+        frames.extend(carried.frames)
+        lines.extend(carried.lines)
+        offsets.extend(carried.offsets)
+        if carried.markers:
+            markers.append(marker if marker is not None else carried.markers[0])
+            markers.extend(carried.markers[1:])
+        framework = framework or carried.framework
+    if not frames:
+        return None
+    unit = id(callee) if callee is not None else next(_event_serial)
+    return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, callee)
+
+
+def innermost_frame(frame: FrameType | None, *, test_code: bool) -> FrameType | None:
+    """The first application frame from `frame` outwards (for work handed to a thread: the awaiting code's)."""
+    current = frame
+    while current is not None:
+        kind = _classify(current.f_code)
+        if kind == _USER or (kind == _TEST and test_code):
+            return current
+        current = current.f_back
+    outer = outer_trace.get()
+    if outer is not None and outer[0] != threading.get_ident():
+        return outer[1].frames[0]
+    return None
+
+
+def _for_loop_bodies(code: CodeType) -> tuple[tuple[int, int], ...]:
+    """The bytecode ranges of the `for` / `async for` loops (and comprehensions) in `code`."""
+    bodies = _loop_bodies.get(code)
+    if bodies is None:
+        found: list[tuple[int, int]] = []
+        async_starts: list[int] = []
+        for instruction in dis.get_instructions(code):
+            if instruction.opname == "FOR_ITER":
+                found.append((instruction.offset, int(instruction.argval)))
+            elif instruction.opname == "GET_ANEXT":
+                async_starts.append(instruction.offset)
+            elif instruction.opname == "END_ASYNC_FOR" and async_starts:
+                found.append((async_starts.pop(), instruction.offset))
+        bodies = _loop_bodies[code] = tuple(found)
+    return bodies
+
+
+def in_for_loop(trace: Trace, level: int) -> bool:
+    """True when the frame at `level` is inside a `for` loop (or comprehension) at the work: a loop over items.
+
+    A `while` loop probing for a free slug is not a loop over rows.
+    """
+    offset = trace.offsets[level]
+    return any(start < offset < end for start, end in _for_loop_bodies(trace.frames[level].f_code))
+
+
+def _function_name(trace: Trace, level: int) -> str:
+    """The function's name; for a comprehension or generator expression, the function it is written in."""
+    filename = trace.frames[level].f_code.co_filename
+    for frame in trace.frames[level:]:
+        if frame.f_code.co_filename != filename:
+            break
+        name = frame.f_code.co_name
+        if name == "<module>" or not name.startswith("<"):
+            return name
+    return trace.frames[level].f_code.co_name
 
 
 def _field_declaration(serializer_class: type, field_name: str) -> tuple[str, int] | None:
@@ -170,70 +347,38 @@ def _field_declaration(serializer_class: type, field_name: str) -> tuple[str, in
     return _field_lines[key]
 
 
-def find_location(root: str, frame: FrameType | None = None, *, callers: bool = False) -> Location | None:
-    """Walk outwards from `frame` (default: the caller) to the user's call site; None if there is none."""
-    current: FrameType | None = sys._getframe(1) if frame is None else frame
-    template: CallSite | None = None
-    model_frame: FrameType | None = None
-    serializer: tuple[Any, str] | None = None
-    user: FrameType | None = None
-    framework = False
-    while current is not None:
-        kind = _classify(current.f_code)
-        if callers and kind == _EXCLUDED and not framework:
-            framework = _is_framework(current.f_code)
-        if kind == _USER:
-            if model_frame is not None or not _is_model_method(current):
-                user = current
-                break
-            model_frame = current
-        elif kind == _TEMPLATE_NODE and template is None and serializer is None:
-            template = _template_site(current, root)
-        elif kind == _SERIALIZER and serializer is None and template is None:
-            serializer = _serializer_field(current)
-        current = current.f_back
-    function = _function_name(user)
-    if template is not None:
-        return Location(CallSite(template.path, template.line, function))
-    if serializer is not None:
-        # A field with source="author.name" renders without any user frame: point at its declaration.
-        serializer_object, field_name = serializer
-        declaration = _field_declaration(type(serializer_object), field_name)
+def _frame_site(trace: Trace, level: int, root: str) -> CallSite:
+    frame = trace.frames[level]
+    return CallSite(relative_path(frame.f_code.co_filename, root), trace.lines[level], _function_name(trace, level))
+
+
+def locate(trace: Trace, level: int, root: str, *, library: bool = False) -> Location:
+    """The site of the per-row work repeated by the loop in `trace.frames[level]` or, with `library`, by the loop of
+    the template, serializer or formset that frame runs: then the template line, the serializer field, or the
+    application code the formset calls per row.
+    """
+    marker = trace.markers[level] if library else None
+    if marker is not None:
+        function = _function_name(trace, level)
+        if marker.template is not None:
+            return Location(CallSite(marker.template.path, marker.template.line, function), framework=trace.framework)
+        if marker.row_loop:
+            # A formset building one form per row: the application code it calls per row, else the frame's line.
+            return Location(_frame_site(trace, max(level - 1, 0), root), framework=trace.framework)
+        if level > 0:
+            # A SerializerMethodField's get_x: the user code the serializer calls per row.
+            return Location(_frame_site(trace, level - 1, root), marker.field_name, framework=trace.framework)
+        declaration = _field_declaration(type(marker.serializer), marker.field_name)
         if declaration is not None:
             path, line = declaration
-            return Location(CallSite(relative_path(path, root), line, type(serializer_object).__name__), field_name)
-    if user is None:
-        user = model_frame
-    if user is None:
+            site = CallSite(relative_path(path, root), line, type(marker.serializer).__name__)
+            return Location(site, marker.field_name, framework=trace.framework)
+    return Location(_frame_site(trace, level, root), framework=trace.framework)
+
+
+def find_location(root: str, frame: FrameType | None = None) -> Location | None:
+    """The site of a single event at the innermost application frame from `frame` (default: the caller)."""
+    trace = capture(sys._getframe(1) if frame is None else frame, root, test_code=True)
+    if trace is None:
         return None
-    near = serializer or _serializer_near(user)
-    site = CallSite(relative_path(user.f_code.co_filename, root), user.f_lineno or 0, _function_name(user))
-    # Walking the rest of the stack costs time on every query: only repeated-query counting asks for it.
-    callers_key = _callers_key(user.f_back) if callers else 0
-    return Location(site, near[1] if near is not None else "", callers_key, framework)
-
-
-def _function_name(frame: FrameType | None) -> str:
-    """The function's name; for a comprehension or generator expression, the function it is written in."""
-    if frame is None:
-        return ""
-    filename = frame.f_code.co_filename
-    current: FrameType | None = frame
-    while current is not None and current.f_code.co_filename == filename:
-        name = current.f_code.co_name
-        if name == "<module>" or not name.startswith("<"):
-            return name
-        current = current.f_back
-    return frame.f_code.co_name
-
-
-def _serializer_near(frame: FrameType) -> tuple[Any, str] | None:
-    """A SerializerMethodField's `get_x` is user code called a couple of frames below the serializer loop."""
-    current = frame.f_back
-    for _ in range(4):
-        if current is None:
-            return None
-        if _classify(current.f_code) == _SERIALIZER:
-            return _serializer_field(current)
-        current = current.f_back
-    return None
+    return locate(trace, 0, root, library=True)

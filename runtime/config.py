@@ -20,7 +20,11 @@ DEFAULT_THRESHOLD = 2
 
 @dataclass(frozen=True)
 class DetectorConfig:
-    """What the detector reports and where; `allow` holds fnmatch patterns such as "catalog.Book.author"."""
+    """What the detector reports and where; `allow` holds fnmatch patterns such as "catalog.Book.author".
+
+    `test_code` makes loops in test files, conftest and factory modules count as application loops; the pytest
+    plugin turns it off, so that a test calling application code many times is not an N+1 of the application.
+    """
 
     threshold: int = DEFAULT_THRESHOLD
     allow: tuple[str, ...] = ()
@@ -29,6 +33,7 @@ class DetectorConfig:
     action: Action = "log"
     enabled: bool = False
     report: str | None = None
+    test_code: bool = True
 
     def __post_init__(self) -> None:
         if self.threshold < 1:

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.core.exceptions import MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponseBase
 
-from runtime import _scope
+from runtime import _lifecycle, _scope
 from runtime.config import DetectorConfig, config_from_settings
 from runtime.errors import NPlusOneError, NPlusOneWarning
 from runtime.findings import RuntimeFinding
@@ -103,7 +103,7 @@ class NPlusOneMiddleware:
 
     def _start(self, request: HttpRequest) -> Token[_scope.Scope | None] | None:
         try:
-            return _scope.setup(self.config, self._origin(request))
+            return _lifecycle.setup(self.config, self._origin(request))
         except Exception:
             _scope.log_detector_error("starting detection failed", self._origin(request))
             return None
@@ -112,7 +112,7 @@ class NPlusOneMiddleware:
         if token is None:
             return []
         try:
-            return _scope.teardown(token)
+            return _lifecycle.teardown(token)
         except Exception:
             _scope.log_detector_error("collecting findings failed", self._origin(request))
             return []

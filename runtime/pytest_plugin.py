@@ -1,15 +1,19 @@
 """pytest plugin: `--detect-nplusone` fails a test that triggers an N+1; `--nplusone-report FILE` writes the report.
 
 Without these options (or their ini twins) the plugin only registers its options and the `nplusone` marker, and
-imports neither Django nor pytest-django. Each test runs in a detection scope covering its call phase (and its
-setup phase with `--nplusone-include-setup`). Under pytest-xdist every worker merges its findings into the report
-under a file lock; the controller empties the report when the session starts.
+imports neither Django nor pytest-django. Each test runs in a detection scope covering its call phase without
+unittest's setUp / tearDown (and the setup phase and those too with `--nplusone-include-setup`). Loops in test
+code are the test's, not the application's: they count only with `--nplusone-include-test-code`. Under
+pytest-xdist every worker merges its findings into the report under a file lock; the controller empties the
+report when the session starts.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Generator
+import unittest
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from contextvars import Token
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +35,7 @@ class PluginState:
 
     fail: bool
     include_setup: bool
+    include_test_code: bool
     threshold: int
     unused_eager: bool
     report: Path | None
@@ -67,6 +72,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="check the setup phase (fixtures) too, not only the test call (ini: nplusone_include_setup)",
     )
     group.addoption(
+        "--nplusone-include-test-code",
+        action="store_true",
+        default=None,
+        dest="nplusone_include_test_code",
+        help="count loops in test files, conftest and factory modules as application loops "
+        "(ini: nplusone_include_test_code)",
+    )
+    group.addoption(
         "--nplusone-threshold",
         default=None,
         dest="nplusone_threshold",
@@ -83,6 +96,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("detect_nplusone", "fail tests that trigger an N+1 query", type="bool", default=False)
     parser.addini("nplusone_report", "path of the runtime report to write", default="")
     parser.addini("nplusone_include_setup", "check the setup phase too", type="bool", default=False)
+    parser.addini(
+        "nplusone_include_test_code", "count loops in test code as application loops", type="bool", default=False
+    )
     parser.addini("nplusone_threshold", "per-row queries at one call site that make an N+1", default="2")
     parser.addini("nplusone_unused_eager", "report unused select_related/prefetch_related", type="bool", default=False)
 
@@ -108,6 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = PluginState(
         fail=fail,
         include_setup=bool(_option(config, "nplusone_include_setup")),
+        include_test_code=bool(_option(config, "nplusone_include_test_code")),
         threshold=threshold,
         unused_eager=bool(_option(config, "nplusone_unused_eager")),
         report=report,
@@ -134,7 +151,7 @@ def _django_ready() -> bool:
 def _start(item: pytest.Item, state: PluginState) -> None:
     if item.nodeid in state.tokens or not _django_ready():
         return
-    from runtime._scope import setup
+    from runtime._lifecycle import setup
     from runtime.config import DetectorConfig
 
     allow: list[str] = []
@@ -146,6 +163,7 @@ def _start(item: pytest.Item, state: PluginState) -> None:
         allow=tuple(allow),
         unused_eager=state.unused_eager,
         root=state.root,
+        test_code=state.include_test_code,
     )
     state.tokens[item.nodeid] = setup(config, origin=f"test {item.nodeid}")
 
@@ -154,7 +172,7 @@ def _finish(item: pytest.Item, state: PluginState) -> list[RuntimeFinding]:
     token = state.tokens.pop(item.nodeid, None)
     if token is None:
         return []
-    from runtime._scope import teardown
+    from runtime._lifecycle import teardown
 
     findings = teardown(token)
     state.findings.extend(findings)
@@ -179,6 +197,39 @@ def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
     return (yield)
 
 
+# unittest runs these inside pytest's call phase; they set the test up and are not what it checks.
+_UNITTEST_FIXTURES = ("setUp", "tearDown", "doCleanups", "_pre_setup", "_post_teardown")
+
+
+def _paused_method(method: Callable[..., Any]) -> Callable[..., Any]:
+    from runtime._lifecycle import paused
+
+    def run_paused(*args: Any, **kwargs: Any) -> Any:
+        with paused():
+            return method(*args, **kwargs)
+
+    return run_paused
+
+
+@contextmanager
+def _unittest_fixtures_paused(item: pytest.Item, state: PluginState) -> Iterator[None]:
+    instance = getattr(item, "instance", None)
+    if state.include_setup or not isinstance(instance, unittest.TestCase):
+        yield
+        return
+    wrapped = []
+    for name in _UNITTEST_FIXTURES:
+        method = getattr(instance, name, None)
+        if callable(method) and name not in instance.__dict__:
+            setattr(instance, name, _paused_method(method))
+            wrapped.append(name)
+    try:
+        yield
+    finally:
+        for name in wrapped:
+            delattr(instance, name)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
     state = item.config.stash.get(_STATE, None)
@@ -186,7 +237,8 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
         return (yield)
     _start(item, state)
     try:
-        result = yield
+        with _unittest_fixtures_paused(item, state):
+            result = yield
     finally:
         findings = _finish(item, state)
     if findings and state.fail:
@@ -231,10 +283,12 @@ def site_summary(findings: list[RuntimeFinding]) -> list[str]:
     for (path, line, kind, target), group in sorted(sites.items()):
         tests = len({finding.origin for finding in group})
         queries = max(finding.count for finding in group)
+        # The most frequent fix, then the first in order: the same text whatever order the findings came in.
+        fixes = [finding.fix for finding in group]
+        fix = min(set(fixes), key=lambda text: (-fixes.count(text), text))
         what = "repeated query on" if kind == "repeated_query" else kind.replace("_", " ") + " of"
         lines.append(
-            f"{path}:{line}: {what} {target}, up to {queries} queries, in {tests} test{'s' * (tests != 1)}; "
-            f"{group[0].fix}"
+            f"{path}:{line}: {what} {target}, up to {queries} queries, in {tests} test{'s' * (tests != 1)}; {fix}"
         )
     return lines
 

@@ -363,7 +363,7 @@ def test_relations_of_a_single_object_are_quiet(catalogue: Catalogue) -> None:
 
 
 def _title_of(pk: int) -> str:
-    return Book.objects.get(pk=pk).title  # title-helper-query
+    return Book.objects.get(pk=pk).title
 
 
 def test_one_helper_called_from_different_lines_is_quiet(catalogue: Catalogue) -> None:
@@ -375,12 +375,18 @@ def test_one_helper_called_from_different_lines_is_quiet(catalogue: Catalogue) -
     assert detection.findings == []
 
 
-def test_one_helper_called_per_item_from_one_line_is_a_repeated_query(catalogue: Catalogue) -> None:
+def test_one_helper_called_per_item_is_reported_at_the_loop_that_calls_it(catalogue: Catalogue) -> None:
+    # The helper runs one query per call; the loop that repeats it is the comprehension, so that is the site.
     with detect(root=str(ROOT)) as detection:
-        titles = [_title_of(book.pk) for book in catalogue.books]
+        titles = [_title_of(book.pk) for book in catalogue.books]  # loop: title-helper
     assert len(titles) == 3
     assert [(f.kind, f.line, f.function, f.count) for f in detection.findings] == [
-        ("repeated_query", line_of(THIS, "title-helper-query"), "_title_of", 3)
+        (
+            "repeated_query",
+            line_of(THIS, "loop: title-helper"),
+            "test_one_helper_called_per_item_is_reported_at_the_loop_that_calls_it",
+            3,
+        )
     ]
 
 
@@ -563,3 +569,14 @@ def test_eager_load_of_empty_or_single_row_is_quiet_when_read(db: None, size: in
         authors = [book.author for book in Book.objects.select_related("author")]
     assert len(authors) == size
     assert detection.findings == []
+
+
+def test_a_write_on_the_line_of_a_lazy_load_is_its_own_n_plus_one(catalogue: Catalogue) -> None:
+    with detect(root=str(ROOT)) as detection:
+        for book in Book.objects.all():
+            Tag.objects.create(name=book.author.name)  # access: both
+    assert [(f.kind, f.model, f.field, f.count) for f in detection.findings] == [
+        ("lazy_load", "catalog.Book", "author", 3),
+        ("repeated_query", "catalog.Tag", "", 3),
+    ]
+    assert {f.line for f in detection.findings} == {line_of(THIS, "access: both")}

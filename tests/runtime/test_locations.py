@@ -17,6 +17,7 @@ from runtime.findings import RuntimeFinding
 from tests.runtime.conftest import ROOT, Catalogue, build_catalogue, line_of
 
 HERE = Path(__file__).parent
+THIS = Path(__file__)
 
 
 def test_lazy_load_in_a_template_points_at_the_template_line(catalogue: Catalogue) -> None:
@@ -155,3 +156,21 @@ def test_scopes_in_asyncio_tasks_do_not_see_each_other(monkeypatch: pytest.Monke
     dirty, clean = asyncio.run(main())
     assert clean == []
     assert [(f.model, f.field, f.count, f.function) for f in dirty] == [("catalog.Book", "author", 3, "task")]
+
+
+def test_a_template_rendered_once_per_row_is_reported_at_the_python_loop(catalogue: Catalogue) -> None:
+    # The template reads one book's author; the loop that repeats it is the for loop rendering it per book.
+    template = Engine().from_string("{{ book.author.name }}")
+    with detect(root=str(ROOT)) as detection:
+        for book in Book.objects.all():
+            assert template.render(Context({"book": book}))  # loop: render-per-row
+    assert [(f.kind, f.model, f.field, f.count, f.path, f.line) for f in detection.findings] == [
+        (
+            "lazy_load",
+            "catalog.Book",
+            "author",
+            3,
+            "tests/runtime/test_locations.py",
+            line_of(THIS, "loop: render-per-row"),
+        )
+    ]

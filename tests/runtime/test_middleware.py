@@ -186,10 +186,10 @@ def test_error_while_recording_a_lazy_load_is_logged_not_raised(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def broken_location(root: str, frame: object = None) -> None:
+    def broken_capture(frame: object, root: str, *, test_code: bool) -> None:
         raise RuntimeError("no stack")
 
-    monkeypatch.setattr("runtime._scope.find_location", broken_location)
+    monkeypatch.setattr("runtime._scope.capture", broken_capture)
     assert Client().get("/runtime/books/").status_code == 200
     messages = [record.getMessage() for record in runtime_records(caplog, logging.ERROR)]
     query_failed = "[runtime:request GET /runtime/books/] recording a query failed"
