@@ -240,7 +240,7 @@ def repetitions(group: _Group, threshold: int) -> Iterator[tuple[int, bool, list
             units = len({traces[index].unit_at(level) for index in members})
             if units >= threshold and (level > 0 and first.library_loop(level)):
                 library: bool | None = True
-            elif units >= threshold and in_for_loop(first, level):
+            elif units >= threshold and level != first.entry_level and in_for_loop(first, level):
                 library = False
             elif level == 0 and first.library_loop(0) and len(members) >= threshold:
                 # One call (a template render, serializer.data) whose own loop repeats the work per row.
@@ -276,7 +276,7 @@ class Scope:
     children: list[RuntimeFinding] = field(default_factory=list)
     # The lazy load just recorded and the application frame it was recorded in: the next query from that frame is
     # the load's own query, reported as the lazy load and not counted again.
-    pending_lazy: tuple[_Group, FrameType] | None = None
+    pending_lazy: tuple[_Group, FrameType | None] | None = None
     # Above zero while unittest's setUp / tearDown run: outside the checked scope.
     paused: int = 0
     _allow_cache: dict[tuple[tuple[str, ...], str], bool] = field(default_factory=dict)
@@ -318,7 +318,8 @@ class Scope:
             if not allowed:
                 group.traces.append(trace)
                 group.params.append(0)
-            self.pending_lazy = (group, trace.frames[0])
+            # With no application frame of its own (a class-based view's template), the load has only the entry frame.
+            self.pending_lazy = (group, None if trace.entry_level == 0 else trace.frames[0])
         except Exception:
             # The detector must never break the code it watches: report its own failure and carry on.
             log_detector_error("recording a lazy load failed", self.origin)

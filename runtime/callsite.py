@@ -39,7 +39,11 @@ _event_serial = itertools.count()
 # Django's session and auth code repeats queries for its own reasons (a session key collision check, cycle_key()).
 _FRAMEWORK_PARTS = ("/django/contrib/sessions/", "/django/contrib/auth/")
 # Library loops over the application's rows that call application code per row, like a template's {% for %}.
-_ROW_LOOPS = {"django/forms/formsets.py": frozenset({"forms", "<listcomp>"})}
+_ROW_LOOPS = {
+    "django/forms/formsets.py": frozenset({"forms", "<listcomp>"}),
+    # The admin's change list calls a list_display callable once per result row.
+    "django/contrib/admin/templatetags/admin_list.py": frozenset({"items_for_result"}),
+}
 _TEST_FILE = re.compile(r"^(?:test_.*|.*_tests?|tests?|conftest|factories|factory)\.py$")
 _TEST_DIRS = frozenset({"tests", "test", "testing", "factories"})
 
@@ -77,6 +81,12 @@ class Trace:
     work the event belongs to inside the innermost frame: the library call that frame made (one cascading
     `delete()`, one `prefetch_related_objects()`, one `iterator()` with its chunk prefetches, one thumbnail
     lookup); ``holder`` keeps that call's frame alive so that its identity cannot be reused.
+
+    ``entry_level`` is the level of the *entry* frame, or -1: the library frame that test code (or, outside tests,
+    the thread) called to run the application, such as the test client's ``get()``. A class-based view, a DRF
+    viewset or the admin may have no application frame of their own; one request is then one call of the entry
+    frame, whose template, serializer or admin loop repeats the per-row work. Only such a library loop counts at the
+    entry level: a factory's or a test helper's own ``for`` loop there is the test's repetition, not the app's.
     """
 
     frames: tuple[FrameType, ...]
@@ -86,6 +96,7 @@ class Trace:
     unit: int
     framework: bool
     holder: FrameType | None = None
+    entry_level: int = -1
 
     @property
     def signature(self) -> tuple[Any, ...]:
@@ -222,9 +233,14 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
     callee: FrameType | None = None
     inner: FrameType | None = None
     framework = False
+    # The library frame the first test frame called, where the loop-less work of one request begins.
+    entry: tuple[int, FrameType, Marker | None] | None = None
     current = frame
     while current is not None:
         kind = _classify(current.f_code)
+        if kind == _TEST and not test_code and entry is None and inner is not None and _classify(inner.f_code) != _USER:
+            entry = (len(frames), inner, marker)
+            marker = None
         if kind == _USER or (kind == _TEST and test_code):
             if not frames:
                 callee = inner
@@ -263,10 +279,21 @@ def capture(frame: FrameType | None, root: str, *, test_code: bool) -> Trace | N
             markers.append(marker if marker is not None else carried.markers[0])
             markers.extend(carried.markers[1:])
         framework = framework or carried.framework
+    entry_level = -1
+    if carried is None:
+        if entry is None and inner is not None and _classify(inner.f_code) != _USER:
+            # No test code on the stack (a request to the dev server): the thread's outermost frame is the entry.
+            entry = (len(frames), inner, marker)
+        if entry is not None:
+            entry_level, entry_frame, entry_marker = entry
+            frames.insert(entry_level, entry_frame)
+            lines.insert(entry_level, entry_frame.f_lineno or 0)
+            offsets.insert(entry_level, entry_frame.f_lasti)
+            markers.insert(entry_level, entry_marker)
     if not frames:
         return None
     unit = id(callee) if callee is not None else next(_event_serial)
-    return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, callee)
+    return Trace(tuple(frames), tuple(lines), tuple(offsets), tuple(markers), unit, framework, callee, entry_level)
 
 
 def innermost_frame(frame: FrameType | None, *, test_code: bool) -> FrameType | None:
