@@ -19,7 +19,7 @@ from analyzer.context import ProjectContext, call_keyword, nodes_of
 from analyzer.flow.evaluator import FlowProject, Frame, flow_for
 from analyzer.flow.events import EventKind, FlowEvent
 from analyzer.flow.names import absolute_module, last_name
-from analyzer.flow.values import UNKNOWN, Instance, ModelClass, Origin, RowRef, Value
+from analyzer.flow.values import UNKNOWN, Constant, Instance, ModelClass, Origin, RowRef, Value
 from analyzer.queryset import QuerySetState
 
 SAVE_SIGNALS = frozenset({"pre_save", "post_save"})
@@ -220,6 +220,10 @@ def _run_receiver(flow: FlowProject, receiver: Receiver, write: FlowEvent) -> li
     origin = write.origin or Origin(write.path, write.line, write.text, write.node)
     row = Instance(write.model, row=RowRef(QuerySetState(write.model), origin, loop), born_in=loop)
     keywords: dict[str, Value] = {"sender": ModelClass(write.model), "instance": row}
+    created = _created(write)
+    if created is not None:
+        # post_save's ``created`` decides the receiver's ``if created:`` branches as it does at run time.
+        keywords["created"] = created
     function = receiver.function
     arguments = function.args
     bindings: dict[str, Value] = {
@@ -235,3 +239,13 @@ def _run_receiver(flow: FlowProject, receiver: Receiver, write: FlowEvent) -> li
     except RecursionError:
         return []
     return frame.events
+
+
+def _created(write: FlowEvent) -> Constant | None:
+    """What Django passes as ``created`` for the write: True for ``objects.create()``, False for ``save()`` of a row
+    the loop read from a queryset, unknown for the ``save()`` of an object built in the loop or for a delete."""
+    if write.kind is EventKind.CREATE_IN_LOOP:
+        return Constant(True)
+    if write.kind is EventKind.SAVE_IN_LOOP and write.origin is not None:
+        return Constant(False)
+    return None

@@ -136,13 +136,15 @@ def check(context: FileContext) -> Iterator[Finding]:
         written = write.text
         if not written.endswith(")"):
             written += ".delete()" if write.kind is EventKind.DELETE_IN_LOOP else ".save()"
+        # Reported at the write, where the loop repeats the receiver's work: a loop in tests or a management
+        # command is then treated like the other per-item work there (per-file-ignores), wherever the receiver is.
         message = (
-            f"{event.text} runs once per row written by {written} in the loop at {write.path}:{write.loop_line} "
-            f"({receiver.signal} receiver {receiver.qualname}); {fix_message}"
+            f"{written} sends {receiver.signal} once per item of the loop at line {write.loop_line}, and its receiver "
+            f"{receiver.qualname} runs {event.text} each time ({event.path}:{event.line}); {fix_message}"
         )
-        related = (RelatedLocation(write.path, write.line, f"{written} sends {receiver.signal} here"), *event.via)
+        related = (RelatedLocation(event.path, event.line, f"{receiver.qualname} runs {event.text} here"), *event.via)
         fix = Fix(fix_message, write.path, write.loop_line or write.line)
-        yield finding_for(context, RULE, event, message, fix, related)
+        yield finding_for(context, RULE, write, message, fix, related)
 
 
 RULE = Rule(

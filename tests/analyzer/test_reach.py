@@ -346,33 +346,51 @@ def test_signal_receivers_run_once_per_row_written_in_a_loop(tmp_path: Path) -> 
     findings = analyze_tree(tmp_path, files, select=("ORM203",)).findings
     assert [(finding.path, finding.line, finding.column, finding.message) for finding in findings] == [
         (
-            "shop/models.py",
-            32,
+            "shop/tasks.py",
+            7,
             9,
-            "Review.objects.filter(...).update(...) runs once per row written by book.save() in the loop at "
-            "shop/tasks.py:5 (post_save receiver shop.models.reindex_book); write the rows with bulk_update() "
-            "(no signal) and do shop.models.reindex_book's work once for all",
+            "book.save() sends post_save once per item of the loop at line 5, and its receiver "
+            "shop.models.reindex_book runs Review.objects.filter(...).update(...) each time (shop/models.py:32); "
+            "write the rows with bulk_update() (no signal) and do shop.models.reindex_book's work once for all",
         ),
         (
-            "shop/models.py",
-            38,
-            11,
-            "instance.books.count() runs once per row written by Author.objects.create(...) in the loop at "
-            "shop/tasks.py:11 (post_save receiver shop.models.author_saved); write the rows with bulk_create() "
-            "(no signal) and do shop.models.author_saved's work once for all",
+            "shop/tasks.py",
+            12,
+            9,
+            "Author.objects.create(...) sends post_save once per item of the loop at line 11, and its receiver "
+            "shop.models.author_saved runs instance.books.count() each time (shop/models.py:38); write the rows "
+            "with bulk_create() (no signal) and do shop.models.author_saved's work once for all",
         ),
         (
-            "shop/models.py",
-            42,
-            5,
-            "Review.objects.filter(...).delete() runs once per row written by book.delete() in the loop at "
-            "shop/tasks.py:16 (post_delete receiver shop.models.forget_reviews); do shop.models.forget_reviews's "
-            "work once for all rows (one QuerySet.delete())",
+            "shop/tasks.py",
+            17,
+            9,
+            "book.delete() sends post_delete once per item of the loop at line 16, and its receiver "
+            "shop.models.forget_reviews runs Review.objects.filter(...).delete() each time (shop/models.py:42); "
+            "do shop.models.forget_reviews's work once for all rows (one QuerySet.delete())",
         ),
     ]
     assert [(item.path, item.line, item.message) for item in findings[0].related] == [
-        ("shop/tasks.py", 7, "book.save() sends post_save here")
+        ("shop/models.py", 32, "shop.models.reindex_book runs Review.objects.filter(...).update(...) here")
     ]
+
+
+def test_a_receiver_branch_on_created_runs_only_for_the_writes_it_matches(tmp_path: Path) -> None:
+    # post_save passes created=True for objects.create() and created=False for save() of a loaded row.
+    models = SIGNAL_MODELS.replace("    if not created:\n", "    if created:\n")
+    files = {"shop/models.py": models, "shop/apps.py": SIGNAL_APPS, "shop/tasks.py": SIGNAL_TASKS}
+    findings = analyze_tree(tmp_path, files, select=("ORM203",)).findings
+    assert [(finding.path, finding.line) for finding in findings] == [("shop/tasks.py", 12), ("shop/tasks.py", 17)]
+
+
+def test_a_loop_in_test_code_that_triggers_a_receiver_is_left_to_the_tests_ignores(tmp_path: Path) -> None:
+    files = {
+        "shop/models.py": SIGNAL_MODELS,
+        "shop/apps.py": SIGNAL_APPS,
+        "shop/tests/__init__.py": "",
+        "shop/tests/test_tasks.py": SIGNAL_TASKS,
+    }
+    assert analyze_tree(tmp_path, files, select=("ORM203",)).findings == ()
 
 
 def test_writes_outside_loops_and_updates_send_no_per_row_signal_work(tmp_path: Path) -> None:
