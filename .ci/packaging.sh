@@ -132,11 +132,11 @@ with urllib.request.urlopen(f"http://127.0.0.1:{server.server_address[1]}/books/
     print(response.status, response.read().decode())
 server.shutdown()
 EOF
-EXPECTED='shop/views.py:7:35: ORM101 book.author is loaded once per row of Book.objects.all() (line 7); add .select_related("author") there'
+EXPECTED='shop/views.py:7:35: ORM101 [*] book.author is loaded once per row of Book.objects.all() (line 7); add .select_related("author") there'
 
 echo "== console script: django-orm-analyzer"
 set +e
-OUTPUT="$(cd "$SAMPLE" && "$BIN/django-orm-analyzer" shop --no-cache)"
+OUTPUT="$(cd "$SAMPLE" && "$BIN/django-orm-analyzer" shop --no-cache --show-fix)"
 CODE=$?
 set -e
 [ "$CODE" -eq 1 ] || fail "console script exited $CODE, expected 1 (findings)"
@@ -144,7 +144,7 @@ set -e
 
 echo "== python -m analyzer, in the app folder that holds selectors.py"
 set +e
-OUTPUT="$(cd "$SAMPLE/shop" && "$BIN/python" -m analyzer . --no-cache)"
+OUTPUT="$(cd "$SAMPLE/shop" && "$BIN/python" -m analyzer . --no-cache --show-fix)"
 CODE=$?
 set -e
 [ "$CODE" -eq 1 ] || fail "python -m analyzer exited $CODE, expected 1 (findings): $OUTPUT"
