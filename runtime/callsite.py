@@ -34,6 +34,7 @@ _relative_paths: dict[tuple[str, str], str] = {}
 _field_lines: dict[tuple[type, str], tuple[str, int] | None] = {}
 _own_templates: dict[str, bool] = {}
 _loop_bodies: dict[CodeType, tuple[tuple[int, int], ...]] = {}
+_code_positions: dict[CodeType, list[tuple[int | None, int | None, int | None, int | None]]] = {}
 _event_serial = itertools.count()
 
 # Django's session and auth code repeats queries for its own reasons (a session key collision check, cycle_key()).
@@ -102,10 +103,13 @@ class Trace:
     def signature(self) -> tuple[Any, ...]:
         """The code path: the same for every repetition of the same per-row work.
 
-        Bytecode offsets rather than lines: two reads on one line (`[first.author, second.author]`) are two pieces
-        of work, and one read repeated by a loop comes from the same instruction each time.
+        Source positions (line and columns of the instruction) rather than lines: two reads on one line
+        (`[first.author, second.author]`) are two pieces of work, and one read repeated by a loop comes from the same
+        expression each time. Not raw offsets: Python 3.12's specialising interpreter reports another offset for the
+        first pass through a property access than for the later ones.
         """
-        return (tuple(frame.f_code for frame in self.frames), self.offsets, self.markers)
+        places = tuple(_place(frame.f_code, offset) for frame, offset in zip(self.frames, self.offsets, strict=True))
+        return (tuple(frame.f_code for frame in self.frames), places, self.markers)
 
     def owner(self, level: int) -> int:
         return id(self.frames[level])
@@ -117,6 +121,18 @@ class Trace:
     def library_loop(self, level: int) -> bool:
         """True when a template, serializer or formset between the frame at `level` and the work loops over rows."""
         return self.markers[level] is not None
+
+
+def _place(code: CodeType, offset: int) -> tuple[int | None, ...]:
+    """The source position of the instruction at byte `offset` (its cache entries share it); the offset itself
+    where the interpreter keeps no column positions (``-X no_debug_ranges``)."""
+    positions = _code_positions.get(code)
+    if positions is None:
+        positions = _code_positions[code] = list(code.co_positions())
+    index = offset // 2
+    if 0 <= index < len(positions) and positions[index][2] is not None:
+        return positions[index]
+    return (offset,)
 
 
 def _package_dir(name: str) -> str | None:

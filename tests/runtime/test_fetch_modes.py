@@ -349,6 +349,9 @@ def test_plugin_fails_only_the_fetch_one_loop(pytester: pytest.Pytester, monkeyp
     pytester.makepyfile(test_modes=PLUGIN_TESTS)
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "tiny_settings")
     monkeypatch.setenv("PYTHONPATH", str(pytester.path))
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--detect-nplusone")
+    # The loops sit in the test bodies, which are exempt by default: the switch checks them like application code.
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--detect-nplusone", "--nplusone-include-test-code"
+    )  # fmt: skip
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines(["FAILED test_modes.py::test_one - *N+1*"])
