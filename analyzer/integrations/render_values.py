@@ -13,7 +13,6 @@ from analyzer.context import ProjectContext, nodes_of
 from analyzer.flow.evaluator import FlowProject
 from analyzer.flow.names import last_name
 from analyzer.flow.values import (
-    Constant,
     Value,
 )
 
@@ -62,11 +61,6 @@ class ContextDict(Value):
 
     def as_dict(self) -> dict[str, Value]:
         return dict(self.items)
-
-
-# A constant a view's code sets (a template name in a class attribute, ``None`` for an option left unset) is the
-# flow's own constant.
-ConstValue = Constant
 
 
 @dataclass(frozen=True)

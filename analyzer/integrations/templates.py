@@ -25,9 +25,9 @@ from django.template.base import TokenType
 
 from analyzer.flow.evaluator import FlowProject
 from analyzer.flow.events import EventKind, FlowEvent
-from analyzer.flow.values import UNKNOWN, DictOf, Value
+from analyzer.flow.values import UNKNOWN, Constant, DictOf, Value
 from analyzer.integrations.frames import DjangoFrame, call_as_engine
-from analyzer.integrations.render_values import ConstValue, ContextDict
+from analyzer.integrations.render_values import ContextDict
 from analyzer.integrations.template_files import MAX_INCLUDE_DEPTH, TemplateLoader, Token, literal_text
 
 logger = logging.getLogger(__name__)
@@ -345,9 +345,9 @@ def include_names(text: str, resolve: IncludeResolver) -> tuple[str, ...]:
     context gives it; nothing when the context does not say (the include is then not followed)."""
     variable, filters = split_filters(text)
     value = resolve(variable)
-    if isinstance(value, ConstValue) and isinstance(value.value, str) and value.value:
+    if isinstance(value, Constant) and isinstance(value.value, str) and value.value:
         return (value.value,)
-    if isinstance(value, ConstValue) and not value.value:
+    if isinstance(value, Constant) and not value.value:
         # ``|default:`` applies only when the context says the variable is empty, not when it is unknown.
         defaults = [literal_text(argument) for name, argument in filters if name == "default" and argument]
         if defaults and defaults[0]:

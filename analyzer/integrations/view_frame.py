@@ -22,7 +22,6 @@ from analyzer.flow.values import (
 )
 from analyzer.integrations.frames import DjangoFrame
 from analyzer.integrations.render_values import (
-    ConstValue,
     ContextDict,
     RequestOf,
 )
@@ -101,7 +100,7 @@ class ViewFrame(DjangoFrame):
     # -- constants ---------------------------------------------------------------------------------------------
     def eval(self, node: nodes.NodeNG) -> Value:
         if isinstance(node, nodes.Const) and (node.value is None or isinstance(node.value, (str, bool))):
-            return ConstValue(node.value)
+            return Constant(node.value)
         if isinstance(node, nodes.IfExp):
             truth = self.static_truth(node.test)
             if truth is not None:
@@ -135,7 +134,7 @@ class ViewFrame(DjangoFrame):
 
     @staticmethod
     def none_test(value: Value) -> bool | None:
-        if isinstance(value, ConstValue):
+        if isinstance(value, Constant):
             return value.value is None
         if isinstance(value, (QuerySet, ModelClass, ContextDict)):
             return False
@@ -216,7 +215,7 @@ class ViewFrame(DjangoFrame):
         return None
 
 
-def view_constant(frame: Frame, qualname: str, name: str) -> ConstValue | None:
+def view_constant(frame: Frame, qualname: str, name: str) -> Constant | None:
     """A class attribute of a project view class that is a constant (``results_template_name = "x.html"``), or
     Django's ``None`` for ``model``/``queryset`` on a generic view whose project classes do not set them."""
     definition = frame.flow.resolver.definition(qualname)
@@ -227,7 +226,7 @@ def view_constant(frame: Frame, qualname: str, name: str) -> ConstValue | None:
         if member is None:
             continue
         if isinstance(member, nodes.Const) and (member.value is None or isinstance(member.value, (str, bool))):
-            return ConstValue(member.value)
+            return Constant(member.value)
         return None
     if name not in MODEL_VIEW_DEFAULTS:
         return None
@@ -239,5 +238,5 @@ def view_constant(frame: Frame, qualname: str, name: str) -> ConstValue | None:
                 and qualname_of_base.startswith("django.")
                 and last_name(qualname_of_base) in MODEL_VIEW_BASES
             ):
-                return ConstValue(None)
+                return Constant(None)
     return None
