@@ -190,7 +190,8 @@ class QuerySetState:
         return replace(self, empty=True)
 
     def join(self, other: QuerySetState) -> QuerySetState | None:
-        """The state on either branch: eager only where both are eager, deferred where either defers."""
+        """The state on either branch: eager only where both are eager (unknown where either is), deferred where
+        either defers."""
         if other.model != self.model:
             return None
         if other == self:
@@ -202,7 +203,9 @@ class QuerySetState:
             only = self.only_fields if other.only_fields is None else other.only_fields
         else:
             only = self.only_fields & other.only_fields
-        unknown = self.eager_unknown and other.eager_unknown
+        # A branch whose eager loads are computed (``prefetch_related(*lookups)`` under ``if lookups := ...:``)
+        # makes them unknown on the join: the project decides at run time what to load, so stay quiet.
+        unknown = self.eager_unknown or other.eager_unknown
         return QuerySetState(
             model=self.model,
             select_related=self._eager_paths(self.select_related, other, "select"),

@@ -1,5 +1,7 @@
 """Static pass benchmark: our cold, warm and one-file-changed runs on wagtail 8.0.1, scaling over 1x/2x/4x copies of
-the tree, and the peers (django-orm-lens, djch, pylint + pylint-django) on the same tree in the same run.
+the tree, and the peers (django-orm-lens, djch, pylint + pylint-django) on the same tree in the same run; then our
+cold and warm runs and the peers on netbox 4.7.3 (its wheel from the package index, which ships the apps as
+top-level packages), with each of our runs as a ratio of django-orm-lens's on the same tree.
 
 Usage: ``venv/bin/python benchmarks/static_bench.py [--quick] [--timeout SECONDS] [--jobs N]``
 
@@ -34,6 +36,8 @@ WORK = HERE / ".work"
 PYTHON = REPOSITORY / "venv" / "bin" / "python"
 WAGTAIL_VERSION = "8.0.1"
 WAGTAIL_WHEEL = f"wagtail-{WAGTAIL_VERSION}-py3-none-any.whl"
+NETBOX_VERSION = "4.7.3"
+NETBOX_WHEEL = f"netbox-{NETBOX_VERSION}-py3-none-any.whl"
 PEERS_VENV = WORK / "peers-venv"
 PEER_REQUIREMENTS = {
     "django-orm-lens": "django-orm-lens==1.13.5",
@@ -160,6 +164,29 @@ def wagtail_wheel() -> Path:
             check=True,
         )
     return wheel
+
+
+def netbox_tree() -> Path:
+    """``benchmarks/.work/netbox``: the netbox wheel's packages (netbox declares Python 3.12+, so the pure-Python
+    wheel is asked for as for 3.12; nothing of it is installed or run)."""
+    root = WORK / "netbox"
+    marker = root / ".complete"
+    if marker.is_file():
+        return root
+    wheels = WORK / "wheels"
+    wheel = wheels / NETBOX_WHEEL
+    if not wheel.is_file():
+        wheels.mkdir(parents=True, exist_ok=True)
+        command = [str(PYTHON), "-m", "pip", "download", f"netbox=={NETBOX_VERSION}", "--no-deps"]
+        command += ["--python-version", "3.12", "--only-binary", ":all:", "-d", str(wheels)]
+        subprocess.run(command, check=True)
+    if root.exists():
+        shutil.rmtree(root)
+    root.mkdir(parents=True)
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(root, [name for name in archive.namelist() if ".dist-info/" not in name])
+    marker.touch()
+    return root
 
 
 def tree(copies: int) -> Path:
@@ -294,7 +321,7 @@ def peer(tool: str, command: list[str], cwd: Path, timeout: float, count: re.Pat
     return measurement
 
 
-def peer_runs(root: Path, timeout: float, *, with_pylint: bool) -> list[Measurement]:
+def peer_runs(root: Path, timeout: float, *, with_pylint: bool, package: str = "wagtail") -> list[Measurement]:
     bin_folder, failures = peers_environment()
     runs: list[Measurement] = []
     for tool, build in (
@@ -304,7 +331,7 @@ def peer_runs(root: Path, timeout: float, *, with_pylint: bool) -> list[Measurem
                 str(bin_folder / "django-orm-lens"),
                 "nplusone",
                 "--path",
-                "wagtail",
+                package,
                 "--format",
                 "github",
                 "--exit-zero",
@@ -359,6 +386,17 @@ def table(rows: list[Measurement], reference: float | None) -> str:
     return "\n".join(lines)
 
 
+def lens_ratios(project: str, rows: list[Measurement]) -> str:
+    """One line per project: our cold and warm runs as a ratio of django-orm-lens's cold run in the same run."""
+    lens = next((row.seconds for row in rows if row.tool == "django-orm-lens" and row.seconds), None)
+    mine = {row.scenario.removeprefix(f"{project}: "): row.seconds for row in rows if row.tool == "django-orm-analyzer"}
+    cold, warm = mine.get("cold (no cache)"), mine.get("warm, nothing changed")
+    if lens is None or cold is None:
+        return f"- {project}: no django-orm-lens figure in this run\n"
+    warm_text = f", warm {warm / lens:.2f}x ({warm:.2f}s)" if warm is not None else ""
+    return f"- {project}: ours cold {cold / lens:.2f}x django-orm-lens ({cold:.2f}s vs {lens:.2f}s){warm_text}\n"
+
+
 def chart(rows: list[Measurement], path: Path) -> None:
     import matplotlib
 
@@ -403,7 +441,18 @@ def main(argv: list[str] | None = None) -> int:
     if not options.no_peers:
         rows += peer_runs(one, options.timeout, with_pylint=not options.quick)
 
-    report = table(rows, reference)
+    netbox = netbox_tree()
+    shutil.rmtree(netbox / CACHE_DIR, ignore_errors=True)
+    netbox_rows = [ours(netbox, "cold (no cache)", options.timeout, options.jobs, cache=False)]
+    netbox_rows.append(ours(netbox, "cold, writing the cache", options.timeout, options.jobs))
+    netbox_rows.append(ours(netbox, "warm, nothing changed", options.timeout, options.jobs))
+    if not options.no_peers:
+        netbox_rows += peer_runs(netbox, options.timeout, with_pylint=False, package=".")
+    for row in netbox_rows:
+        row.scenario = f"netbox: {row.scenario}"
+
+    report = table(rows, reference) + "\n\n" + lens_ratios("wagtail", rows) + lens_ratios("netbox", netbox_rows)
+    report += "\n" + table(netbox_rows, netbox_rows[0].seconds)
     header = (
         f"# Static pass benchmark\n\n"
         f"wagtail {WAGTAIL_VERSION} from PyPI ({rows[0].files} Python files analysed, migrations excluded), "

@@ -74,3 +74,56 @@ def test_inherited_get_queryset_keeps_the_subclass_queryset(tmp_path: Path) -> N
 
 def test_inherited_get_queryset_over_select_related_queryset_is_quiet(tmp_path: Path) -> None:
     assert run(tmp_path, 'Book.objects.select_related("author")') == []
+
+
+COMPUTED_BASE = """
+from rest_framework import viewsets
+
+from api.prefetching import lookups_for
+
+
+class PrefetchingViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # The eager loads are computed from the serializer's fields at run time.
+        if lookups := lookups_for(self.get_serializer_class()):
+            queryset = queryset.prefetch_related(*lookups)
+        return queryset
+"""
+
+PREFETCHING = """
+def lookups_for(serializer_class):
+    return [name for name in serializer_class.Meta.fields if "_" in name]
+"""
+
+
+def test_base_viewset_with_computed_prefetch_under_a_condition_is_quiet(tmp_path: Path) -> None:
+    files = {
+        "api/models.py": MODELS,
+        "api/serializers.py": SERIALIZERS,
+        "api/prefetching.py": PREFETCHING,
+        "api/base.py": COMPUTED_BASE,
+        "api/views.py": VIEWS.replace("VisibleViewSet", "PrefetchingViewSet").replace(
+            "{queryset}", "Book.objects.all()"
+        ),
+    }
+    assert list(analyze_tree(tmp_path, files, select=("ORM111",)).findings) == []
+
+
+def test_base_viewset_with_literal_prefetch_under_a_condition_still_reports(tmp_path: Path) -> None:
+    literal = COMPUTED_BASE.replace("queryset.prefetch_related(*lookups)", 'queryset.prefetch_related("tags")')
+    files = {
+        "api/models.py": MODELS,
+        "api/serializers.py": SERIALIZERS,
+        "api/prefetching.py": PREFETCHING,
+        "api/base.py": literal,
+        "api/views.py": VIEWS.replace("VisibleViewSet", "PrefetchingViewSet").replace(
+            "{queryset}", "Book.objects.all()"
+        ),
+    }
+    findings = list(analyze_tree(tmp_path, files, select=("ORM111",)).findings)
+    assert [(finding.path, finding.line) for finding in findings] == [("api/serializers.py", 7)]
+    assert findings[0].message == (
+        "BookSerializer.author_name: book.author is loaded once per row of Book.objects.all() listed by "
+        'api.views.BookViewSet; add .select_related("author") to the queryset at api/views.py:7'
+    )

@@ -74,6 +74,16 @@ def test_join_keeps_paths_eager_on_both_branches_only() -> None:
     assert QuerySetState("a.Review").join(QuerySetState("a.Book")) is None
 
 
+def test_join_with_a_branch_of_computed_eager_loads_is_unknown() -> None:
+    # ``if lookups := compute(): queryset = queryset.prefetch_related(*lookups)``: either branch may run, and the
+    # project decides at run time what it loads.
+    computed = QuerySetState("a.Review").with_prefetch(None)
+    plain = QuerySetState("a.Review")
+    for joined in (computed.join(plain), plain.join(computed)):
+        assert joined is not None
+        assert joined.eager_unknown and joined.is_eager("book")
+
+
 def test_method_kinds() -> None:
     assert method_kind("filter") is MethodKind.KEEP
     assert method_kind("first") is MethodKind.INSTANCE
