@@ -154,16 +154,19 @@ def run_measured(command: list[str], cwd: Path, timeout: float, env: dict[str, s
 
 
 # -- the tree -----------------------------------------------------------------------------------------------------
-def wagtail_wheel() -> Path:
+def downloaded_wheel(requirement: str, filename: str, *pip_options: str) -> Path:
+    """``benchmarks/.work/wheels/<filename>``, downloaded from the package index (without dependencies) once."""
     wheels = WORK / "wheels"
-    wheel = wheels / WAGTAIL_WHEEL
+    wheel = wheels / filename
     if not wheel.is_file():
         wheels.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [str(PYTHON), "-m", "pip", "download", f"wagtail=={WAGTAIL_VERSION}", "--no-deps", "-d", str(wheels)],
-            check=True,
-        )
+        command = [str(PYTHON), "-m", "pip", "download", requirement, "--no-deps", *pip_options, "-d", str(wheels)]
+        subprocess.run(command, check=True)
     return wheel
+
+
+def wagtail_wheel() -> Path:
+    return downloaded_wheel(f"wagtail=={WAGTAIL_VERSION}", WAGTAIL_WHEEL)
 
 
 def netbox_tree() -> Path:
@@ -173,13 +176,9 @@ def netbox_tree() -> Path:
     marker = root / ".complete"
     if marker.is_file():
         return root
-    wheels = WORK / "wheels"
-    wheel = wheels / NETBOX_WHEEL
-    if not wheel.is_file():
-        wheels.mkdir(parents=True, exist_ok=True)
-        command = [str(PYTHON), "-m", "pip", "download", f"netbox=={NETBOX_VERSION}", "--no-deps"]
-        command += ["--python-version", "3.12", "--only-binary", ":all:", "-d", str(wheels)]
-        subprocess.run(command, check=True)
+    wheel = downloaded_wheel(
+        f"netbox=={NETBOX_VERSION}", NETBOX_WHEEL, "--python-version", "3.12", "--only-binary", ":all:"
+    )
     if root.exists():
         shutil.rmtree(root)
     root.mkdir(parents=True)
@@ -389,7 +388,7 @@ def table(rows: list[Measurement], reference: float | None) -> str:
 def lens_ratios(project: str, rows: list[Measurement]) -> str:
     """One line per project: our cold and warm runs as a ratio of django-orm-lens's cold run in the same run."""
     lens = next((row.seconds for row in rows if row.tool == "django-orm-lens" and row.seconds), None)
-    mine = {row.scenario.removeprefix(f"{project}: "): row.seconds for row in rows if row.tool == "django-orm-analyzer"}
+    mine = {row.scenario: row.seconds for row in rows if row.tool == "django-orm-analyzer"}
     cold, warm = mine.get("cold (no cache)"), mine.get("warm, nothing changed")
     if lens is None or cold is None:
         return f"- {project}: no django-orm-lens figure in this run\n"
@@ -448,11 +447,11 @@ def main(argv: list[str] | None = None) -> int:
     netbox_rows.append(ours(netbox, "warm, nothing changed", options.timeout, options.jobs))
     if not options.no_peers:
         netbox_rows += peer_runs(netbox, options.timeout, with_pylint=False, package=".")
+    ratios = lens_ratios("wagtail", rows) + lens_ratios("netbox", netbox_rows)
     for row in netbox_rows:
         row.scenario = f"netbox: {row.scenario}"
 
-    report = table(rows, reference) + "\n\n" + lens_ratios("wagtail", rows) + lens_ratios("netbox", netbox_rows)
-    report += "\n" + table(netbox_rows, netbox_rows[0].seconds)
+    report = table(rows, reference) + "\n\n" + ratios + "\n" + table(netbox_rows, netbox_rows[0].seconds)
     header = (
         f"# Static pass benchmark\n\n"
         f"wagtail {WAGTAIL_VERSION} from PyPI ({rows[0].files} Python files analysed, migrations excluded), "

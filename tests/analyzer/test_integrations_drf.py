@@ -1,5 +1,6 @@
 """ORM111 through project base viewsets: an inherited ``get_queryset()`` whose helper calls
-``super().get_queryset()``, run once per concrete viewset; each case beside its quiet twin."""
+``super().get_queryset()``, run once per concrete viewset, and one that prefetches lookups computed at run time under
+a condition; each case beside its quiet twin."""
 
 from __future__ import annotations
 
@@ -51,11 +52,33 @@ class BookViewSet(VisibleViewSet):
 """
 
 
-def run(tmp_path: Path, queryset: str) -> list[Finding]:
+COMPUTED_BASE = """
+from rest_framework import viewsets
+
+from api.prefetching import lookups_for
+
+
+class VisibleViewSet(viewsets.ReadOnlyModelViewSet):
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # The eager loads are computed from the serializer's fields at run time.
+        if lookups := lookups_for(self.get_serializer_class()):
+            queryset = queryset.prefetch_related(*lookups)
+        return queryset
+"""
+
+PREFETCHING = """
+def lookups_for(serializer_class):
+    return [name for name in serializer_class.Meta.fields if "_" in name]
+"""
+
+
+def run(tmp_path: Path, queryset: str, base: str = BASE) -> list[Finding]:
     files = {
         "api/models.py": MODELS,
         "api/serializers.py": SERIALIZERS,
-        "api/base.py": BASE,
+        "api/prefetching.py": PREFETCHING,
+        "api/base.py": base,
         "api/views.py": VIEWS.replace("{queryset}", queryset),
     }
     return list(analyze_tree(tmp_path, files, select=("ORM111",)).findings)
@@ -76,52 +99,13 @@ def test_inherited_get_queryset_over_select_related_queryset_is_quiet(tmp_path: 
     assert run(tmp_path, 'Book.objects.select_related("author")') == []
 
 
-COMPUTED_BASE = """
-from rest_framework import viewsets
-
-from api.prefetching import lookups_for
-
-
-class PrefetchingViewSet(viewsets.ReadOnlyModelViewSet):
-    def get_queryset(self):
-        queryset = super().get_queryset()
-        # The eager loads are computed from the serializer's fields at run time.
-        if lookups := lookups_for(self.get_serializer_class()):
-            queryset = queryset.prefetch_related(*lookups)
-        return queryset
-"""
-
-PREFETCHING = """
-def lookups_for(serializer_class):
-    return [name for name in serializer_class.Meta.fields if "_" in name]
-"""
-
-
 def test_base_viewset_with_computed_prefetch_under_a_condition_is_quiet(tmp_path: Path) -> None:
-    files = {
-        "api/models.py": MODELS,
-        "api/serializers.py": SERIALIZERS,
-        "api/prefetching.py": PREFETCHING,
-        "api/base.py": COMPUTED_BASE,
-        "api/views.py": VIEWS.replace("VisibleViewSet", "PrefetchingViewSet").replace(
-            "{queryset}", "Book.objects.all()"
-        ),
-    }
-    assert list(analyze_tree(tmp_path, files, select=("ORM111",)).findings) == []
+    assert run(tmp_path, "Book.objects.all()", COMPUTED_BASE) == []
 
 
 def test_base_viewset_with_literal_prefetch_under_a_condition_still_reports(tmp_path: Path) -> None:
     literal = COMPUTED_BASE.replace("queryset.prefetch_related(*lookups)", 'queryset.prefetch_related("tags")')
-    files = {
-        "api/models.py": MODELS,
-        "api/serializers.py": SERIALIZERS,
-        "api/prefetching.py": PREFETCHING,
-        "api/base.py": literal,
-        "api/views.py": VIEWS.replace("VisibleViewSet", "PrefetchingViewSet").replace(
-            "{queryset}", "Book.objects.all()"
-        ),
-    }
-    findings = list(analyze_tree(tmp_path, files, select=("ORM111",)).findings)
+    findings = run(tmp_path, "Book.objects.all()", literal)
     assert [(finding.path, finding.line) for finding in findings] == [("api/serializers.py", 7)]
     assert findings[0].message == (
         "BookSerializer.author_name: book.author is loaded once per row of Book.objects.all() listed by "
